@@ -1,0 +1,236 @@
+/*
+ * cloudprobe.h - the public API of libcloudprobe.
+ *
+ * libcloudprobe reads a virtual machine's memory from the outside and
+ * rebuilds what the guest kernel knows. Data flows one way:
+ *
+ *   memory source (cp_mem) -> paging -> kernel profile -> views -> ...
+ *
+ * Every name is prefixed cp_. Every fallible function returns a
+ * `struct cp_error *`, NULL on success; the caller owns a returned error and
+ * releases it with cp_error_destroy(). Guest memory is only ever read.
+ */
+#ifndef CLOUDPROBE_H
+#define CLOUDPROBE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CP_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+enum cp_error_code {
+	CP_ERR_NOMEM = 1,	/* allocation failed */
+	CP_ERR_OS,		/* a system call failed; see cp_error_errno() */
+	CP_ERR_USAGE,		/* bad argument or configuration from the user */
+	CP_ERR_FORMAT,		/* an input file is not what it claims to be */
+	CP_ERR_FAULT,		/* address not backed by the source (a hole) */
+	CP_ERR_NOT_FOUND,	/* a searched-for structure is absent */
+	CP_ERR_CORRUPT,		/* guest data failed validation */
+	CP_ERR_PARTIAL,		/* a result is incomplete; the reason says why */
+	CP_ERR_TIMEOUT,		/* a bound on time was reached */
+	CP_ERR_UNSUPPORTED,	/* a valid input this build cannot handle */
+};
+
+struct cp_error;
+
+/* The static out-of-memory error; cp_error_destroy() ignores it. */
+extern struct cp_error cp_enomem;
+
+struct cp_error *cp_error_create(enum cp_error_code code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A CP_ERR_OS error: the message gets ": strerror(errnum)" appended. */
+struct cp_error *cp_error_os(int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * Adds context in front of err's message ("context: message") and returns
+ * err. NULL in, NULL out, so `return cp_error_wrap(f(), "...")` is fine.
+ */
+struct cp_error *cp_error_wrap(struct cp_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cp_error_destroy(struct cp_error *err);
+const char *cp_error_message(const struct cp_error *err);
+enum cp_error_code cp_error_code(const struct cp_error *err);
+int cp_error_errno(const struct cp_error *err);
+/* The CLI contract: 0 success, 1 partial result, 2 usage or input error. */
+int cp_error_exit_status(const struct cp_error *err);
+
+/* ---------------------------------------------------------- memory sources */
+
+/*
+ * A memory source reads guest-physical bytes. URIs: raw:PATH, elf:PATH,
+ * lime:PATH, shm:PATH; a bare path is sniffed (ELF, LiME, else raw).
+ * Reads that touch an address no range covers fail with CP_ERR_FAULT; a
+ * source never fills holes with zeros.
+ */
+struct cp_mem;
+
+struct cp_mem_range {
+	uint64_t start;		/* guest-physical address */
+	uint64_t size;		/* bytes */
+};
+
+struct cp_error *cp_mem_open(const char *uri, struct cp_mem **ret);
+void cp_mem_close(struct cp_mem *mem);
+struct cp_error *cp_mem_read(struct cp_mem *mem, uint64_t paddr, void *buf,
+			     size_t len);
+/*
+ * Zero-copy access: a pointer to len bytes at paddr valid until
+ * cp_mem_close(), or NULL when the source cannot map them (a live process,
+ * or a span crossing a hole). Callers fall back to cp_mem_read().
+ */
+const void *cp_mem_map(struct cp_mem *mem, uint64_t paddr, size_t len);
+size_t cp_mem_range_count(const struct cp_mem *mem);
+const struct cp_mem_range *cp_mem_ranges(const struct cp_mem *mem);
+/* Total bytes of guest-physical memory the source holds. */
+uint64_t cp_mem_size(const struct cp_mem *mem);
+/* The scheme that opened the source: "raw", "elf", "lime", "shm". */
+const char *cp_mem_kind(const struct cp_mem *mem);
+const char *cp_mem_path(const struct cp_mem *mem);
+/* Bytes read from the source so far (for benchmarks and sweeps). */
+uint64_t cp_mem_bytes_read(const struct cp_mem *mem);
+
+/* -------------------------------------------------------- kernel discovery */
+
+/*
+ * VMCOREINFO: the KEY=value text a kernel keeps for crash dumps. Taken from
+ * an ELF core's note when there is one, else carved from RAM. Values are
+ * claims by the guest, to be checked, not trusted.
+ */
+struct cp_vmcoreinfo;
+
+/* *scanned (optional) receives the bytes of RAM searched. */
+struct cp_error *cp_vmcoreinfo_find(struct cp_mem *mem,
+				    struct cp_vmcoreinfo **ret,
+				    uint64_t *scanned);
+void cp_vmcoreinfo_destroy(struct cp_vmcoreinfo *vi);
+/* The value of KEY (e.g. "OSRELEASE", "KERNELOFFSET"), or NULL. */
+const char *cp_vmcoreinfo_get(const struct cp_vmcoreinfo *vi, const char *key);
+/* SYMBOL(name)=hex address. */
+bool cp_vmcoreinfo_symbol(const struct cp_vmcoreinfo *vi, const char *name,
+			  uint64_t *addr);
+/* NUMBER(name)=signed decimal (phys_base is negative on some guests). */
+bool cp_vmcoreinfo_number(const struct cp_vmcoreinfo *vi, const char *name,
+			  int64_t *value);
+/* KEY=hex, e.g. KERNELOFFSET. */
+bool cp_vmcoreinfo_hex(const struct cp_vmcoreinfo *vi, const char *key,
+		       uint64_t *value);
+const char *cp_vmcoreinfo_text(const struct cp_vmcoreinfo *vi);
+/* Guest-physical address of the text; 0 when it came from an ELF note. */
+uint64_t cp_vmcoreinfo_paddr(const struct cp_vmcoreinfo *vi);
+/* "elf-note" or "ram". */
+const char *cp_vmcoreinfo_origin(const struct cp_vmcoreinfo *vi);
+
+/*
+ * The kernel's linux_banner ("Linux version RELEASE (...) ...\n"), carved
+ * from RAM. With release non-NULL only a banner of that release matches.
+ * *banner is malloc'd without the trailing newline.
+ */
+struct cp_error *cp_banner_find(struct cp_mem *mem, const char *release,
+				char **banner, uint64_t *paddr,
+				uint64_t *scanned);
+/* The release field of a banner, malloc'd, or NULL if malformed. */
+char *cp_banner_release(const char *banner);
+
+/*
+ * A kernel profile: everything discovery learned about one guest kernel
+ * (release, banner, VMCOREINFO, later types, symbols and KASLR), built from
+ * guest RAM alone. Each discovery step is recorded with its outcome, time
+ * and bytes scanned, so `cloudprobe info` can say what worked.
+ */
+struct cp_profile;
+
+struct cp_discovery_step {
+	const char *name;	/* "vmcoreinfo", "banner", ... */
+	bool ok;
+	double ms;		/* wall time the step took */
+	uint64_t scanned;	/* bytes of guest memory searched */
+	const char *detail;	/* what it found, or why it failed */
+};
+
+/*
+ * Runs discovery over mem (which must outlive the profile). Fails only when
+ * nothing identifies a Linux kernel; individual steps may fail and are
+ * reported by cp_profile_step().
+ */
+struct cp_error *cp_profile_discover(struct cp_mem *mem,
+				     struct cp_profile **ret);
+void cp_profile_destroy(struct cp_profile *profile);
+const char *cp_profile_release(const struct cp_profile *profile);
+const char *cp_profile_banner(const struct cp_profile *profile);
+uint64_t cp_profile_banner_paddr(const struct cp_profile *profile);
+/* NULL when the guest had no VMCOREINFO. */
+const struct cp_vmcoreinfo *
+cp_profile_vmcoreinfo(const struct cp_profile *profile);
+size_t cp_profile_step_count(const struct cp_profile *profile);
+const struct cp_discovery_step *cp_profile_step(const struct cp_profile *profile,
+						size_t i);
+
+/* ------------------------------------------------------------------ output */
+
+/*
+ * One output module for every command: aligned tables for people, JSON
+ * Lines and CSV for programs. A command declares its columns once, then
+ * emits rows cell by cell. Field names are the stable JSON keys.
+ */
+enum cp_out_format {
+	CP_OUT_TABLE,
+	CP_OUT_JSON,
+	CP_OUT_CSV,
+};
+
+enum cp_out_type {
+	CP_COL_STR,
+	CP_COL_INT,	/* signed decimal */
+	CP_COL_UINT,	/* unsigned decimal */
+	CP_COL_HEX,	/* 0x-prefixed; a JSON string, since JSON numbers lose
+			 * precision past 2^53 */
+	CP_COL_BOOL,
+	CP_COL_DOUBLE,
+};
+
+struct cp_out_col {
+	const char *name;	/* JSON key and CSV header */
+	const char *title;	/* table header; NULL means upper-cased name */
+	enum cp_out_type type;
+};
+
+struct cp_out;
+
+struct cp_error *cp_out_format_parse(const char *name,
+				     enum cp_out_format *ret);
+struct cp_error *cp_out_new(FILE *file, enum cp_out_format format,
+			    const struct cp_out_col *cols, size_t ncols,
+			    struct cp_out **ret);
+/* Cells are given in column order; a row must be complete before the next. */
+void cp_out_str(struct cp_out *out, const char *value);
+void cp_out_int(struct cp_out *out, int64_t value);
+void cp_out_uint(struct cp_out *out, uint64_t value);
+void cp_out_hex(struct cp_out *out, uint64_t value);
+void cp_out_bool(struct cp_out *out, bool value);
+void cp_out_double(struct cp_out *out, double value);
+/* An explicitly missing value: null in JSON, empty in CSV, "-" in tables. */
+void cp_out_null(struct cp_out *out);
+struct cp_error *cp_out_row_end(struct cp_out *out);
+/*
+ * Tables print each row as "TITLE  value" lines instead of one line a row:
+ * for single-record output such as `info`.
+ */
+void cp_out_set_vertical(struct cp_out *out);
+/* Flushes (tables print here, once widths are known) and frees. */
+struct cp_error *cp_out_finish(struct cp_out *out);
+void cp_out_destroy(struct cp_out *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLOUDPROBE_H */

@@ -1,0 +1,111 @@
+/*
+ * info.c - `cloudprobe info SOURCE`: what kernel is this, and how do we
+ * know. One record: the source, the kernel release and banner read from
+ * guest RAM, and each discovery step with its outcome, time and bytes
+ * scanned. Exit 0 when a kernel was identified, 2 when none was.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/cleanup.h"
+
+static const struct cp_out_col info_cols[] = {
+	{ "source", NULL, CP_COL_STR },
+	{ "source_kind", NULL, CP_COL_STR },
+	{ "memory_bytes", NULL, CP_COL_UINT },
+	{ "ranges", NULL, CP_COL_UINT },
+	{ "release", NULL, CP_COL_STR },
+	{ "banner", NULL, CP_COL_STR },
+	{ "banner_paddr", NULL, CP_COL_HEX },
+	{ "vmcoreinfo", NULL, CP_COL_STR },
+	{ "kernel_offset", NULL, CP_COL_HEX },
+	{ "phys_base", NULL, CP_COL_INT },
+	{ "steps", NULL, CP_COL_STR },
+};
+
+static const struct cp_cli_command *self(void)
+{
+	for (const struct cp_cli_command *c = cp_cli_commands; c->name; c++)
+		if (c->run == cp_cli_info)
+			return c;
+	return NULL;
+}
+
+/* "name ok 12.3ms 256MiB; name FAILED (reason) ..." */
+static char *describe_steps(const struct cp_profile *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < cp_profile_step_count(p); i++) {
+		const struct cp_discovery_step *s = cp_profile_step(p, i);
+		fprintf(f, "%s%s %s %.1fms %.1fMiB", i ? "; " : "", s->name,
+			s->ok ? "ok" : "FAILED", s->ms,
+			(double)s->scanned / (1 << 20));
+		if (!s->ok && s->detail)
+			fprintf(f, " (%s)", s->detail);
+	}
+	fclose(f);
+	return buf;
+}
+
+int cp_cli_info(int argc, char **argv)
+{
+	struct cp_cli_common o;
+	int r = cp_cli_parse_common(self(), argc, argv, 0, 0, &o);
+	if (r >= 0)
+		return r;
+	struct cp_mem *mem;
+	struct cp_error *err = cp_mem_open(o.source, &mem);
+	if (err)
+		return cp_cli_fail("info", err);
+	struct cp_profile *p;
+	err = cp_profile_discover(mem, &p);
+	if (err) {
+		cp_mem_close(mem);
+		return cp_cli_fail("info", err);
+	}
+	struct cp_out *out;
+	err = cp_out_new(stdout, o.format, info_cols,
+			 sizeof(info_cols) / sizeof(info_cols[0]), &out);
+	if (!err) {
+		cp_out_set_vertical(out);
+		const struct cp_vmcoreinfo *vi = cp_profile_vmcoreinfo(p);
+		uint64_t kaslr;
+		int64_t phys_base;
+		_cleanup_free_ char *steps = describe_steps(p);
+		cp_out_str(out, o.source);
+		cp_out_str(out, cp_mem_kind(mem));
+		cp_out_uint(out, cp_mem_size(mem));
+		cp_out_uint(out, cp_mem_range_count(mem));
+		cp_out_str(out, cp_profile_release(p));
+		cp_out_str(out, cp_profile_banner(p));
+		if (cp_profile_banner(p))
+			cp_out_hex(out, cp_profile_banner_paddr(p));
+		else
+			cp_out_null(out);
+		cp_out_str(out, vi ? cp_vmcoreinfo_origin(vi) : NULL);
+		if (vi && cp_vmcoreinfo_hex(vi, "KERNELOFFSET", &kaslr))
+			cp_out_hex(out, kaslr);
+		else
+			cp_out_null(out);
+		if (vi && cp_vmcoreinfo_number(vi, "phys_base", &phys_base))
+			cp_out_int(out, phys_base);
+		else
+			cp_out_null(out);
+		cp_out_str(out, steps);
+		err = cp_out_row_end(out);
+		struct cp_error *ferr = cp_out_finish(out);
+		if (!err)
+			err = ferr;
+		else
+			cp_error_destroy(ferr);
+	}
+	cp_profile_destroy(p);
+	cp_mem_close(mem);
+	return err ? cp_cli_fail("info", err) : 0;
+}

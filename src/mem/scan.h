@@ -1,0 +1,23 @@
+/*
+ * scan.h - windowed scans over all guest-physical memory (see scan.c).
+ */
+#ifndef CP_MEM_SCAN_H
+#define CP_MEM_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cloudprobe.h"
+
+/* Called per window; returns non-zero to stop the scan early. */
+typedef int cp_mem_scan_fn(void *arg, uint64_t paddr, const uint8_t *buf,
+			   size_t len);
+
+/*
+ * Visits every region of mem. Windows overlap by `overlap` bytes (must be
+ * far below 1 MiB). *scanned (optional) receives the bytes visited.
+ */
+struct cp_error *cp_mem_scan(struct cp_mem *mem, size_t overlap,
+			     cp_mem_scan_fn *fn, void *arg, uint64_t *scanned);
+
+#endif /* CP_MEM_SCAN_H */
