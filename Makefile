@@ -15,6 +15,9 @@ BUILD   ?= build
 PKGS    := libbpf jansson sqlite3
 TEST_PKGS := cmocka
 
+# `make V=1` shows whole command lines.
+Q := $(if $(V),,@)
+
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wvla \
            -Wmissing-prototypes -Wstrict-prototypes -Wformat=2
 CFLAGS  ?= -O2 -g
@@ -60,41 +63,61 @@ lab-deps:
 
 $(BUILD)/obj/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/asan/obj/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARN) -O1 -g $(SAN_FLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC-SAN  $<")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARN) -O1 -g $(SAN_FLAGS) -c $< -o $@
 
 $(BUILD)/libcloudprobe.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/asan/libcloudprobe.a: $(ASAN_LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/cloudprobe: $(CLI_OBJS) $(BUILD)/libcloudprobe.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libcloudprobe.a $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libcloudprobe.a $(PKG_LIBS)
 
 $(BUILD)/asan/cloudprobe: $(ASAN_CLI_OBJS) $(BUILD)/asan/libcloudprobe.a
-	$(CC) $(SAN_FLAGS) -o $@ $(ASAN_CLI_OBJS) $(BUILD)/asan/libcloudprobe.a $(PKG_LIBS)
+	@$(if $(Q),echo "  LD-SAN  $@")
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $(ASAN_CLI_OBJS) $(BUILD)/asan/libcloudprobe.a $(PKG_LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libcloudprobe.a $(HDRS) tests/unit/unit.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(TEST_CFLAGS) $(WARN) $(CFLAGS) -Itests/unit \
+	@$(if $(Q),echo "  LD-TEST $@")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(TEST_CFLAGS) $(WARN) $(CFLAGS) -Itests/unit \
 	  -o $@ $< $(BUILD)/libcloudprobe.a $(PKG_LIBS) $(TEST_LIBS)
 
 $(BUILD)/asan/tests/unit/%: tests/unit/%.c $(BUILD)/asan/libcloudprobe.a $(HDRS) tests/unit/unit.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(TEST_CFLAGS) $(WARN) -O1 -g $(SAN_FLAGS) -Itests/unit \
+	@$(if $(Q),echo "  LD-TEST $@")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(TEST_CFLAGS) $(WARN) -O1 -g $(SAN_FLAGS) -Itests/unit \
 	  -o $@ $< $(BUILD)/asan/libcloudprobe.a $(PKG_LIBS) $(TEST_LIBS)
 
-# Fuzz targets: libFuzzer needs clang; the library is rebuilt inside.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
+# Fuzz targets: libFuzzer needs clang; the library is built once more with
+# coverage instrumentation and sanitizers, and each target links it.
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_OBJS := $(call objs,$(BUILD)/fuzz,$(LIB_SRCS))
+
+$(BUILD)/fuzz/obj/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS_ALL) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	@$(if $(Q),echo "  CC-FUZZ $<")
+	$(Q)clang $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libcloudprobe.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libcloudprobe.a $(HDRS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD-FUZZ $@")
+	$(Q)clang $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	  -o $@ $< $(BUILD)/fuzz/libcloudprobe.a $(PKG_LIBS)
 
 unit: all $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)

@@ -131,12 +131,14 @@ const char *cp_vmcoreinfo_origin(const struct cp_vmcoreinfo *vi);
 
 /*
  * The kernel's linux_banner ("Linux version RELEASE (...) ...\n"), carved
- * from RAM. With release non-NULL only a banner of that release matches.
- * *banner is malloc'd without the trailing newline.
+ * from RAM. With release non-NULL only a banner of that release matches;
+ * with uts_version non-NULL (init_uts_ns's "#1 SMP ..."), a banner ending
+ * in it is preferred over look-alikes. *banner is malloc'd, without the
+ * trailing newline.
  */
 struct cp_error *cp_banner_find(struct cp_mem *mem, const char *release,
-				char **banner, uint64_t *paddr,
-				uint64_t *scanned);
+				const char *uts_version, char **banner,
+				uint64_t *paddr, uint64_t *scanned);
 /* The release field of a banner, malloc'd, or NULL if malformed. */
 char *cp_banner_release(const char *banner);
 
@@ -166,6 +168,9 @@ struct cp_error *cp_profile_discover(struct cp_mem *mem,
 void cp_profile_destroy(struct cp_profile *profile);
 const char *cp_profile_release(const struct cp_profile *profile);
 const char *cp_profile_banner(const struct cp_profile *profile);
+/* From init_uts_ns; NULL when it could not be placed. */
+const char *cp_profile_uts_version(const struct cp_profile *profile);
+const char *cp_profile_nodename(const struct cp_profile *profile);
 uint64_t cp_profile_banner_paddr(const struct cp_profile *profile);
 /* NULL when the guest had no VMCOREINFO. */
 const struct cp_vmcoreinfo *

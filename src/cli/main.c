@@ -66,7 +66,7 @@ int cp_cli_parse_common(const struct cp_cli_command *cmd, int argc,
 	ret->format = CP_OUT_TABLE;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		struct cp_error *err;
 		switch (c) {
 		case 'j':

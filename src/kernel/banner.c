@@ -6,11 +6,18 @@
  *   COMPILER ") " UTS_VERSION "\n"
  * and it lives NUL-terminated in .rodata. Copies of the same words sit in
  * the printk ring buffer (without the "\n\0" ending) and in any buffer that
- * read /proc/version; a user process can also plant a look-alike. The
- * carver therefore requires the exact shape, "\n" then NUL, and, when the
- * release is known from VMCOREINFO, that release. It returns the lowest
- * match; kernel discovery later confirms it against the linux_banner
- * symbol's address, which a planted copy cannot satisfy.
+ * read /proc/version; a user process can also plant a look-alike. Since
+ * 6.1 the image even holds two real-looking banners: init/version.c keeps a
+ * __weak placeholder whose UTS_VERSION has no build number ("# SMP ..."),
+ * overridden by init/version-timestamp.c's real one ("#1 SMP ..."); the
+ * linker drops the weak symbol but not its bytes.
+ *
+ * The carver therefore requires the exact shape, "\n" then NUL, and, when
+ * the release is known from VMCOREINFO, that release. Among the matches it
+ * prefers one ending in the kernel's UTS_VERSION when the caller knows it
+ * (read from init_uts_ns), then one with a build number after '#', then
+ * the lowest address. Kernel discovery later confirms the choice against
+ * the linux_banner symbol's address, which a planted copy cannot satisfy.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -23,10 +30,17 @@
 #define BANNER_MAX 1024
 static const char prefix[] = "Linux version ";
 
+#define BANNER_MAX_CANDIDATES 64
+
+struct banner_candidate {
+	char *text;
+	uint64_t paddr;
+};
+
 struct banner_state {
 	const char *release;
-	char *banner;
-	uint64_t paddr;
+	struct banner_candidate cand[BANNER_MAX_CANDIDATES];
+	size_t ncand;
 	bool nomem;
 };
 
@@ -62,39 +76,72 @@ static int find_in_window(void *arg, uint64_t paddr, const uint8_t *buf,
 		size_t n = banner_extent((const char *)p, (size_t)(end - p),
 					 st->release);
 		if (n) {
-			st->banner = strndup((const char *)p, n);
-			st->nomem = !st->banner;
-			st->paddr = paddr + (uint64_t)(p - buf);
-			return 1;
+			struct banner_candidate *c = &st->cand[st->ncand++];
+			c->text = strndup((const char *)p, n);
+			c->paddr = paddr + (uint64_t)(p - buf);
+			if (!c->text) {
+				st->nomem = true;
+				return 1;
+			}
+			/* Enough to choose from; the rest are more copies. */
+			if (st->ncand == BANNER_MAX_CANDIDATES)
+				return 1;
 		}
 		p += plen;
 	}
 	return 0;
 }
 
+/* Higher is better; see the file comment for the order. */
+static int candidate_rank(const char *text, const char *uts_version)
+{
+	size_t n = strlen(text), v = uts_version ? strlen(uts_version) : 0;
+	if (v && n > v && text[n - v - 1] == ' ' &&
+	    strcmp(text + n - v, uts_version) == 0)
+		return 2;
+	const char *hash = strstr(text, ") #");
+	return hash && hash[3] >= '0' && hash[3] <= '9' ? 1 : 0;
+}
+
 struct cp_error *cp_banner_find(struct cp_mem *mem, const char *release,
-				char **banner, uint64_t *paddr,
-				uint64_t *scanned)
+				const char *uts_version, char **banner,
+				uint64_t *paddr, uint64_t *scanned)
 {
 	struct banner_state st = { .release = release };
 	uint64_t n = 0;
 	struct cp_error *err =
 		cp_mem_scan(mem, BANNER_MAX, find_in_window, &st, &n);
+	/* Stopped early with enough candidates: count what was searched. */
+	if (st.ncand == BANNER_MAX_CANDIDATES)
+		n = cp_mem_bytes_below(mem, st.cand[st.ncand - 1].paddr);
 	if (scanned)
 		*scanned = n;
-	if (err)
-		return cp_error_wrap(err, "banner: scan");
-	if (st.nomem)
-		return &cp_enomem;
-	if (!st.banner)
-		return cp_error_create(CP_ERR_NOT_FOUND,
-				       "banner: no 'Linux version %s' banner in "
-				       "%" PRIu64 " MiB scanned",
-				       release ? release : "...", n >> 20);
-	*banner = st.banner;
-	if (paddr)
-		*paddr = st.paddr;
-	return NULL;
+	if (!err && st.nomem)
+		err = &cp_enomem;
+	if (!err && st.ncand == 0)
+		err = cp_error_create(CP_ERR_NOT_FOUND,
+				      "banner: no 'Linux version %s' banner in "
+				      "%" PRIu64 " MiB scanned",
+				      release ? release : "...", n >> 20);
+	size_t best = 0;
+	int best_rank = -1;
+	for (size_t i = 0; !err && i < st.ncand; i++) {
+		int r = candidate_rank(st.cand[i].text, uts_version);
+		if (r > best_rank) {
+			best = i;
+			best_rank = r;
+		}
+	}
+	for (size_t i = 0; i < st.ncand; i++) {
+		if (!err && i == best) {
+			*banner = st.cand[i].text;
+			if (paddr)
+				*paddr = st.cand[i].paddr;
+		} else {
+			free(st.cand[i].text);
+		}
+	}
+	return err ? cp_error_wrap(err, "banner") : NULL;
 }
 
 char *cp_banner_release(const char *banner)

@@ -56,17 +56,84 @@ static struct cp_error *step_vmcoreinfo(struct cp_profile *p,
 	return NULL;
 }
 
+/*
+ * x86-64 maps the kernel image at __START_KERNEL_map; a symbol's physical
+ * address is va - __START_KERNEL_map + phys_base (__phys_addr_symbol).
+ * phys_base absorbs both KASLR shifts and may be "negative".
+ */
+#define START_KERNEL_MAP 0xffffffff80000000ull
+
+static bool kernel_image_pa(const struct cp_profile *p, uint64_t va,
+			    uint64_t *pa)
+{
+	int64_t phys_base;
+	if (!p->vmcoreinfo ||
+	    !cp_vmcoreinfo_number(p->vmcoreinfo, "phys_base", &phys_base) ||
+	    va < START_KERNEL_MAP)
+		return false;
+	*pa = va - START_KERNEL_MAP + (uint64_t)phys_base;
+	return true;
+}
+
+/*
+ * init_uts_ns holds struct new_utsname: six 65-byte fields (sysname,
+ * nodename, release, version, machine, domainname). Where it sits inside
+ * struct uts_namespace changed over time, so find it: "Linux" followed,
+ * 130 bytes on, by the release VMCOREINFO names.
+ */
+#define UTS_LEN 65
+#define UTS_SEARCH 512
+
+static struct cp_error *step_uts(struct cp_profile *p, uint64_t *scanned,
+				 char **detail)
+{
+	uint64_t va, pa;
+	if (!p->vmcoreinfo ||
+	    !cp_vmcoreinfo_symbol(p->vmcoreinfo, "init_uts_ns", &va))
+		return cp_error_create(CP_ERR_NOT_FOUND,
+				       "uts: no SYMBOL(init_uts_ns) in "
+				       "VMCOREINFO");
+	if (!kernel_image_pa(p, va, &pa))
+		return cp_error_create(CP_ERR_NOT_FOUND,
+				       "uts: no NUMBER(phys_base) to place "
+				       "init_uts_ns");
+	char buf[UTS_SEARCH + 6 * UTS_LEN];
+	struct cp_error *err = cp_mem_read(p->mem, pa, buf, sizeof(buf));
+	if (err)
+		return cp_error_wrap(err, "uts: init_uts_ns at 0x%" PRIx64, pa);
+	*scanned = sizeof(buf);
+	for (size_t o = 0; o <= UTS_SEARCH; o += 1) {
+		const char *u = buf + o;
+		if (memcmp(u, "Linux", 6) != 0 ||
+		    strncmp(u + 2 * UTS_LEN, p->release, UTS_LEN) != 0 ||
+		    !memchr(u + 3 * UTS_LEN, '\0', UTS_LEN) ||
+		    !memchr(u + UTS_LEN, '\0', UTS_LEN))
+			continue;
+		p->uts_version = strdup(u + 3 * UTS_LEN);
+		p->nodename = strdup(u + UTS_LEN);
+		if (!p->uts_version || !p->nodename)
+			return &cp_enomem;
+		*detail = format_detail("init_uts_ns at 0x%" PRIx64
+					": version '%s'", pa, p->uts_version);
+		return NULL;
+	}
+	return cp_error_create(CP_ERR_CORRUPT,
+			       "uts: no utsname of release %s at init_uts_ns "
+			       "(0x%" PRIx64 ")", p->release, pa);
+}
+
 static struct cp_error *step_banner(struct cp_profile *p, uint64_t *scanned,
 				    char **detail)
 {
-	struct cp_error *err = cp_banner_find(p->mem, p->release, &p->banner,
+	struct cp_error *err = cp_banner_find(p->mem, p->release,
+					      p->uts_version, &p->banner,
 					      &p->banner_paddr, scanned);
 	if (err && p->release) {
 		/* VMCOREINFO may be forged or stale: try any banner, and say
 		 * the two disagree. */
 		uint64_t more = 0;
 		cp_error_destroy(err);
-		err = cp_banner_find(p->mem, NULL, &p->banner,
+		err = cp_banner_find(p->mem, NULL, NULL, &p->banner,
 				     &p->banner_paddr, &more);
 		*scanned += more;
 		if (!err) {
@@ -94,6 +161,7 @@ static const struct {
 				char **detail);
 } steps[] = {
 	{ "vmcoreinfo", step_vmcoreinfo },
+	{ "uts", step_uts },
 	{ "banner", step_banner },
 };
 
@@ -137,7 +205,7 @@ struct cp_error *cp_profile_discover(struct cp_mem *mem,
 			cp_mem_kind(mem), cp_mem_path(mem),
 			cp_mem_size(mem) >> 20,
 			p->steps[0].detail ? p->steps[0].detail : "?",
-			p->steps[1].detail ? p->steps[1].detail : "?");
+			p->steps[2].detail ? p->steps[2].detail : "?");
 		cp_profile_destroy(p);
 		return err;
 	}
@@ -154,12 +222,24 @@ void cp_profile_destroy(struct cp_profile *p)
 	cp_vmcoreinfo_destroy(p->vmcoreinfo);
 	free(p->release);
 	free(p->banner);
+	free(p->uts_version);
+	free(p->nodename);
 	free(p);
 }
 
 const char *cp_profile_release(const struct cp_profile *p)
 {
 	return p->release;
+}
+
+const char *cp_profile_uts_version(const struct cp_profile *p)
+{
+	return p->uts_version;
+}
+
+const char *cp_profile_nodename(const struct cp_profile *p)
+{
+	return p->nodename;
 }
 
 const char *cp_profile_banner(const struct cp_profile *p)

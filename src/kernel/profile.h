@@ -14,6 +14,8 @@ struct cp_profile {
 	struct cp_vmcoreinfo *vmcoreinfo;
 	char *release;
 	char *banner;
+	char *uts_version;	/* init_uts_ns: "#1 SMP ..." */
+	char *nodename;		/* init_uts_ns: the host name */
 	uint64_t banner_paddr;
 	struct cp_discovery_step steps[CP_PROFILE_MAX_STEPS];
 	size_t nsteps;

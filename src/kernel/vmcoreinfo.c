@@ -168,6 +168,13 @@ static int find_in_window(void *arg, uint64_t paddr, const uint8_t *buf,
 	return 0;
 }
 
+/* What the last pass searched before it stopped at the match. */
+static uint64_t n_last_pass(const struct cp_mem *mem,
+			    const struct find_state *st)
+{
+	return cp_mem_size(mem) - cp_mem_bytes_below(mem, st->paddr);
+}
+
 struct cp_error *cp_vmcoreinfo_find(struct cp_mem *mem,
 				    struct cp_vmcoreinfo **ret,
 				    uint64_t *scanned)
@@ -198,7 +205,7 @@ struct cp_error *cp_vmcoreinfo_find(struct cp_mem *mem,
 			return cp_error_wrap(err, "vmcoreinfo: scan");
 	}
 	if (scanned)
-		*scanned = total;
+		*scanned = st.len ? total - n_last_pass(mem, &st) : total;
 	if (st.len && !st.copy)
 		return &cp_enomem;
 	if (!st.copy)

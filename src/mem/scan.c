@@ -16,6 +16,18 @@
 
 #define SCAN_WINDOW (1u << 20)
 
+uint64_t cp_mem_bytes_below(const struct cp_mem *mem, uint64_t paddr)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < mem->nregions; i++) {
+		const struct cp_mem_range *r = &mem->regions[i].range;
+		if (paddr <= r->start)
+			break;
+		n += paddr - r->start < r->size ? paddr - r->start : r->size;
+	}
+	return n;
+}
+
 struct cp_error *cp_mem_scan(struct cp_mem *mem, size_t overlap,
 			     cp_mem_scan_fn *fn, void *arg, uint64_t *scanned)
 {

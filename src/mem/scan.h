@@ -20,4 +20,10 @@ typedef int cp_mem_scan_fn(void *arg, uint64_t paddr, const uint8_t *buf,
 struct cp_error *cp_mem_scan(struct cp_mem *mem, size_t overlap,
 			     cp_mem_scan_fn *fn, void *arg, uint64_t *scanned);
 
+/*
+ * Bytes of guest memory at addresses below paddr: how much a scan that
+ * stopped at paddr has searched.
+ */
+uint64_t cp_mem_bytes_below(const struct cp_mem *mem, uint64_t paddr);
+
 #endif /* CP_MEM_SCAN_H */

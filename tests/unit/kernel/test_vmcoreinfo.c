@@ -118,7 +118,7 @@ static void test_banner_shape_and_release(void **state)
 	struct cp_mem *mem = image(img, sizeof(img), &path);
 	char *b;
 	uint64_t at;
-	assert_ok(cp_banner_find(mem, "6.1.0-28-cloud-amd64", &b, &at, NULL));
+	assert_ok(cp_banner_find(mem, "6.1.0-28-cloud-amd64", NULL, &b, &at, NULL));
 	assert_string_equal(b, banner);
 	assert_int_equal(at, 5 * PAGE + 8);
 	char *rel = cp_banner_release(b);
@@ -126,10 +126,10 @@ static void test_banner_shape_and_release(void **state)
 	free(rel);
 	free(b);
 	/* without a release the lowest well-formed banner wins */
-	assert_ok(cp_banner_find(mem, NULL, &b, &at, NULL));
+	assert_ok(cp_banner_find(mem, NULL, NULL, &b, &at, NULL));
 	assert_int_equal(at, PAGE);
 	free(b);
-	assert_error(cp_banner_find(mem, "5.10.0", &b, &at, NULL),
+	assert_error(cp_banner_find(mem, "5.10.0", NULL, &b, &at, NULL),
 		     CP_ERR_NOT_FOUND);
 	cp_mem_close(mem);
 	unlink(path);
@@ -150,9 +150,74 @@ static void test_profile_from_ram(void **state)
 	assert_ok(cp_profile_discover(mem, &p));
 	assert_string_equal(cp_profile_release(p), "6.1.0-28-cloud-amd64");
 	assert_string_equal(cp_profile_banner(p), banner);
-	assert_int_equal(cp_profile_step_count(p), 2);
+	assert_int_equal(cp_profile_step_count(p), 3);
 	assert_true(cp_profile_step(p, 0)->ok);
+	assert_true(cp_profile_step(p, 2)->ok);
+	cp_profile_destroy(p);
+	cp_mem_close(mem);
+	unlink(path);
+	free(path);
+}
+
+/* 6.1+ images hold a __weak placeholder banner ("# SMP") below the real
+ * one ("#1 SMP"); init_uts_ns's version picks the real one. */
+static void test_banner_prefers_build_number_and_uts_version(void **state)
+{
+	(void)state;
+	static uint8_t img[8 * PAGE];
+	memset(img, 0, sizeof(img));
+	const char weak[] = "Linux version 6.1.0-57 (b@h) (gcc) # SMP Debian\n";
+	const char real[] = "Linux version 6.1.0-57 (b@h) (gcc) #1 SMP Debian\n";
+	const char other[] = "Linux version 6.1.0-57 (b@h) (gcc) #2 SMP Debian\n";
+	memcpy(img + PAGE, weak, sizeof(weak));
+	memcpy(img + 3 * PAGE, other, sizeof(other));
+	memcpy(img + 5 * PAGE, real, sizeof(real));
+	char *path;
+	struct cp_mem *mem = image(img, sizeof(img), &path);
+	char *b;
+	uint64_t at;
+	assert_ok(cp_banner_find(mem, "6.1.0-57", NULL, &b, &at, NULL));
+	assert_int_equal(at, 3 * PAGE); /* first with a build number */
+	free(b);
+	assert_ok(cp_banner_find(mem, "6.1.0-57", "#1 SMP Debian", &b, &at,
+				 NULL));
+	assert_int_equal(at, 5 * PAGE);
+	assert_string_equal(b, "Linux version 6.1.0-57 (b@h) (gcc) #1 SMP Debian");
+	free(b);
+	cp_mem_close(mem);
+	unlink(path);
+	free(path);
+}
+
+/* The uts step finds new_utsname inside init_uts_ns by its shape. */
+static void test_profile_reads_init_uts_ns(void **state)
+{
+	(void)state;
+	static uint8_t img[8 * PAGE];
+	memset(img, 0, sizeof(img));
+	const char text[] = "OSRELEASE=6.1.0-57\nBUILD-ID=ab\nPAGESIZE=4096\n"
+			    "SYMBOL(init_uts_ns)=ffffffff80003000\n"
+			    "NUMBER(phys_base)=4096\n";
+	memcpy(img + PAGE, text, sizeof(text));
+	/* pa = va - 0xffffffff80000000 + phys_base = 0x4000; the utsname
+	 * sits 8 bytes in (after a pointer, as in newer layouts). */
+	char *u = (char *)img + 0x4000 + 8;
+	strcpy(u, "Linux");
+	strcpy(u + 65, "guest7");
+	strcpy(u + 130, "6.1.0-57");
+	strcpy(u + 195, "#1 SMP Debian");
+	const char weak[] = "Linux version 6.1.0-57 (b@h) (gcc) # SMP Debian\n";
+	const char real[] = "Linux version 6.1.0-57 (b@h) (gcc) #1 SMP Debian\n";
+	memcpy(img + 5 * PAGE, weak, sizeof(weak));
+	memcpy(img + 6 * PAGE, real, sizeof(real));
+	char *path;
+	struct cp_mem *mem = image(img, sizeof(img), &path);
+	struct cp_profile *p;
+	assert_ok(cp_profile_discover(mem, &p));
 	assert_true(cp_profile_step(p, 1)->ok);
+	assert_string_equal(cp_profile_uts_version(p), "#1 SMP Debian");
+	assert_string_equal(cp_profile_nodename(p), "guest7");
+	assert_int_equal(cp_profile_banner_paddr(p), 6 * PAGE);
 	cp_profile_destroy(p);
 	cp_mem_close(mem);
 	unlink(path);
@@ -191,6 +256,8 @@ int main(void)
 		cmocka_unit_test(test_banner_shape_and_release),
 		cmocka_unit_test(test_profile_from_ram),
 		cmocka_unit_test(test_profile_of_random_bytes_fails),
+		cmocka_unit_test(test_banner_prefers_build_number_and_uts_version),
+		cmocka_unit_test(test_profile_reads_init_uts_ns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
