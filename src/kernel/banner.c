@@ -141,7 +141,7 @@ struct cp_error *cp_banner_find(struct cp_mem *mem, const char *release,
 			free(st.cand[i].text);
 		}
 	}
-	return err ? cp_error_wrap(err, "banner") : NULL;
+	return err;
 }
 
 char *cp_banner_release(const char *banner)

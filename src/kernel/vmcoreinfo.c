@@ -211,8 +211,9 @@ struct cp_error *cp_vmcoreinfo_find(struct cp_mem *mem,
 	if (!st.copy)
 		return cp_error_create(CP_ERR_NOT_FOUND,
 				       "vmcoreinfo: no OSRELEASE= text in "
-				       "%" PRIu64 " MiB scanned",
-				       total >> 20);
+				       "%" PRIu64 " MiB scanned (page starts, "
+				       "then every byte)",
+				       cp_mem_size(mem) >> 20);
 	struct cp_error *err = parse(st.copy, st.len, ret);
 	free(st.copy);
 	if (err)
