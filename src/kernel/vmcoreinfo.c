@@ -168,13 +168,6 @@ static int find_in_window(void *arg, uint64_t paddr, const uint8_t *buf,
 	return 0;
 }
 
-/* What the last pass searched before it stopped at the match. */
-static uint64_t n_last_pass(const struct cp_mem *mem,
-			    const struct find_state *st)
-{
-	return cp_mem_size(mem) - cp_mem_bytes_below(mem, st->paddr);
-}
-
 struct cp_error *cp_vmcoreinfo_find(struct cp_mem *mem,
 				    struct cp_vmcoreinfo **ret,
 				    uint64_t *scanned)
@@ -195,17 +188,19 @@ struct cp_error *cp_vmcoreinfo_find(struct cp_mem *mem,
 	}
 	struct find_state st = { 0 };
 	uint64_t total = 0;
-	for (int pass = 0; pass < 2 && !st.copy; pass++) {
+	for (int pass = 0; pass < 2 && !st.len; pass++) {
 		uint64_t n = 0;
 		st.anywhere = pass == 1;
 		struct cp_error *err = cp_mem_scan(mem, VMCOREINFO_MAX_TEXT,
 						   find_in_window, &st, &n);
-		total += n;
+		/* A pass that found the text searched up to it, whatever
+		 * window size the source scanned in. */
+		total += st.len ? cp_mem_bytes_below(mem, st.paddr) + st.len : n;
 		if (err)
 			return cp_error_wrap(err, "vmcoreinfo: scan");
 	}
 	if (scanned)
-		*scanned = st.len ? total - n_last_pass(mem, &st) : total;
+		*scanned = total;
 	if (st.len && !st.copy)
 		return &cp_enomem;
 	if (!st.copy)

@@ -3,8 +3,9 @@
  *
  * The generic half of every source: "scheme:arg" dispatch and sniffing of
  * bare paths, region bookkeeping, and cp_mem_read(), which splits a read
- * across regions and refuses to paper over holes. Sources (raw.c, elf.c,
- * lime.c, shm.c) only describe their regions.
+ * across regions and refuses to paper over holes, and cp_mem_read_batch(),
+ * which hands a source many pieces at once. Sources (raw.c, elf.c, lime.c,
+ * shm.c, qemu.c) only describe their regions and, when live, read them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,9 @@ static const struct cp_mem_ops *const sources[] = {
 	&cp_mem_elf_ops,
 	&cp_mem_lime_ops,
 	&cp_mem_shm_ops,
+	&cp_mem_qemu_ops,
+	&cp_mem_qmp_ops,
+	&cp_mem_libvirt_ops,
 };
 
 #define LIME_MAGIC 0x4C694D45u
@@ -67,7 +71,8 @@ struct cp_error *cp_mem_open(const char *uri, struct cp_mem **ret)
 		if (!ops && access(uri, F_OK) != 0)
 			return cp_error_create(CP_ERR_USAGE,
 					       "unknown memory source '%.*s:' "
-					       "(raw, elf, lime, shm)",
+					       "(raw, elf, lime, shm, qemu, qmp, "
+					       "libvirt)",
 					       (int)len, uri);
 		if (ops)
 			arg = colon + 1;
@@ -257,13 +262,13 @@ struct cp_error *cp_mem_read(struct cp_mem *mem, uint64_t paddr, void *buf,
 		size_t n = len;
 		if (n > r->range.size - off)
 			n = (size_t)(r->range.size - off);
-		if (mem->map) {
-			memcpy(out, mem->map + r->where + off, n);
-		} else {
+		if (mem->ops->read) {
 			struct cp_error *err =
 				mem->ops->read(mem, r, off, out, n);
 			if (err)
 				return err;
+		} else {
+			memcpy(out, mem->map + r->where + off, n);
 		}
 		mem->bytes_read += n;
 		out += n;
@@ -271,6 +276,177 @@ struct cp_error *cp_mem_read(struct cp_mem *mem, uint64_t paddr, void *buf,
 		len -= n;
 	}
 	return NULL;
+}
+
+/*
+ * Batched reads. Requests are cut at region boundaries into chunks, and
+ * chunks go to the source's read_batch in windows of BATCH_WINDOW (IOV_MAX
+ * on Linux, so a window is one process_vm_readv). A request may span
+ * windows: it starts ok and any failed chunk clears it.
+ */
+#define BATCH_WINDOW 1024
+
+struct batch {
+	struct cp_mem *mem;
+	struct cp_mem_request *reqs;
+	size_t n;
+	struct cp_mem_chunk *chunks;	/* window of `window` chunks */
+	size_t *owner;			/* request index of each chunk */
+	size_t window;
+	size_t nchunks;
+	size_t failed;
+	struct cp_error *first;		/* the first failure, kept */
+	bool dead;			/* a non-fault error: stop reading */
+};
+
+static void batch_fail(struct batch *b, size_t req, struct cp_error *err)
+{
+	if (b->reqs[req].ok)
+		b->failed++;
+	b->reqs[req].ok = false;
+	if (!b->first)
+		b->first = err;
+	else
+		cp_error_destroy(err);
+}
+
+static void batch_flush(struct batch *b)
+{
+	size_t at = 0;
+	while (at < b->nchunks && !b->dead) {
+		size_t done = 0;
+		struct cp_error *err = b->mem->ops->read_batch(
+			b->mem, b->chunks + at, b->nchunks - at, &done);
+		if (done > b->nchunks - at)	/* a source bug; trust nothing */
+			done = 0;
+		for (size_t i = at; i < at + done; i++)
+			b->mem->bytes_read += b->chunks[i].len;
+		if (!err)
+			break;
+		at += done;
+		if (at >= b->nchunks) {		/* a source bug, as above */
+			cp_error_destroy(err);
+			break;
+		}
+		b->dead = cp_error_code(err) != CP_ERR_FAULT;
+		batch_fail(b, b->owner[at], err);
+		at++;
+	}
+	/* After a dead source, every chunk not read fails its request. */
+	for (size_t i = at; b->dead && i < b->nchunks; i++)
+		if (b->reqs[b->owner[i]].ok) {
+			b->reqs[b->owner[i]].ok = false;
+			b->failed++;
+		}
+	b->nchunks = 0;
+}
+
+/* Cuts request i into chunks; a hole fails it without a source call. */
+static void batch_add(struct batch *b, size_t i)
+{
+	struct cp_mem_request *q = &b->reqs[i];
+	uint8_t *out = q->buf;
+	uint64_t addr = q->paddr;
+	size_t len = q->len;
+	if (addr + len < addr) {
+		batch_fail(b, i, cp_error_create(CP_ERR_FAULT,
+				 "read of %zu bytes at 0x%" PRIx64
+				 " wraps the address space", len, addr));
+		return;
+	}
+	while (len && !b->dead) {
+		const struct cp_mem_region *r = region_at_or_after(b->mem, addr);
+		if (!r || r->range.start > addr) {
+			batch_fail(b, i, cp_error_create(CP_ERR_FAULT,
+					 "no memory at physical 0x%" PRIx64,
+					 addr));
+			return;
+		}
+		uint64_t off = addr - r->range.start;
+		size_t n = len;
+		if (n > r->range.size - off)
+			n = (size_t)(r->range.size - off);
+		if (b->nchunks == b->window)
+			batch_flush(b);
+		if (b->dead)
+			return;
+		b->chunks[b->nchunks] = (struct cp_mem_chunk){
+			.region = r, .off = off, .buf = out, .len = n,
+		};
+		b->owner[b->nchunks++] = i;
+		out += n;
+		addr += n;
+		len -= n;
+	}
+}
+
+/* The batch without a read_batch op: one cp_mem_read per request. */
+static void batch_one_by_one(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->dead) {
+			batch_fail(b, i, NULL);
+			continue;
+		}
+		struct cp_error *err = cp_mem_read(b->mem, b->reqs[i].paddr,
+						   b->reqs[i].buf,
+						   b->reqs[i].len);
+		if (err) {
+			b->dead = cp_error_code(err) != CP_ERR_FAULT;
+			batch_fail(b, i, err);
+		}
+	}
+}
+
+struct cp_error *cp_mem_read_batch(struct cp_mem *mem,
+				   struct cp_mem_request *reqs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		reqs[i].ok = true;
+	if (n == 0)
+		return NULL;
+	/*
+	 * One allocation sized to the batch (a small batch stays cheap);
+	 * requests cut at region edges just make a window flush early.
+	 */
+	size_t window = n < BATCH_WINDOW ? n : BATCH_WINDOW;
+	struct batch *b = malloc(sizeof(*b) + window * (sizeof(*b->chunks) +
+							sizeof(*b->owner)));
+	if (!b) {
+		for (size_t i = 0; i < n; i++)
+			reqs[i].ok = false;
+		return &cp_enomem;
+	}
+	b->chunks = (struct cp_mem_chunk *)(b + 1);
+	b->owner = (size_t *)(b->chunks + window);
+	b->window = window;
+	b->mem = mem;
+	b->reqs = reqs;
+	b->n = n;
+	b->nchunks = 0;
+	b->failed = 0;
+	b->first = NULL;
+	b->dead = false;
+	if (mem->ops->read_batch) {
+		for (size_t i = 0; i < n; i++) {
+			if (b->dead)
+				batch_fail(b, i, NULL);
+			else
+				batch_add(b, i);
+		}
+		batch_flush(b);
+	} else {
+		batch_one_by_one(b);
+	}
+	struct cp_error *err = b->first;
+	size_t failed = b->failed;
+	free(b);
+	if (!failed)
+		return NULL;
+	if (!err)	/* only possible if a source misreported; be safe */
+		err = cp_error_create(CP_ERR_FAULT, "batched read failed");
+	return cp_error_wrap(err, "%zu of %zu batched reads failed, first",
+			     failed, n);
 }
 
 const void *cp_mem_map(struct cp_mem *mem, uint64_t paddr, size_t len)

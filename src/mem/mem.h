@@ -15,6 +15,7 @@
 #ifndef CP_MEM_MEM_H
 #define CP_MEM_MEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -26,17 +27,51 @@ struct cp_mem_region {
 					 * source-specific address */
 };
 
+/*
+ * One request of a batched read (cp_mem_read_batch): len bytes at paddr
+ * into buf. `ok` is set by the call: true when all len bytes were read.
+ */
+struct cp_mem_request {
+	uint64_t paddr;
+	void *buf;
+	size_t len;
+	bool ok;
+};
+
+/* A piece of a request lying inside one region: what read_batch is given. */
+struct cp_mem_chunk {
+	const struct cp_mem_region *region;
+	uint64_t off;			/* offset into the region */
+	void *buf;
+	size_t len;
+};
+
 struct cp_mem_ops {
 	const char *scheme;
 	/* Fills mem->regions (and mem->map when zero copy is possible). */
 	struct cp_error *(*open)(struct cp_mem *mem, const char *arg);
 	/*
-	 * Reads len bytes at offset off of region r. Only called for sources
-	 * without mem->map. Must fail rather than return fewer bytes.
+	 * Reads len bytes at offset off of region r. When present it is
+	 * always used, even if the source also sets mem->map (a live source
+	 * offers the map for cp_mem_map() but checks liveness on reads);
+	 * when absent, reads copy from mem->map. Must fail rather than
+	 * return fewer bytes.
 	 */
 	struct cp_error *(*read)(struct cp_mem *mem,
 				 const struct cp_mem_region *r, uint64_t off,
 				 void *buf, size_t len);
+	/*
+	 * Optional: reads n chunks in order with as few system calls as the
+	 * source can. Returns NULL when all were read; otherwise *done is the
+	 * number of leading chunks read completely and the error is about
+	 * chunk *done. CP_ERR_FAULT means that chunk alone failed (the caller
+	 * goes on with the next); any other code means the source can no
+	 * longer read (the caller stops). Without it, cp_mem_read_batch()
+	 * reads request by request.
+	 */
+	struct cp_error *(*read_batch)(struct cp_mem *mem,
+				       const struct cp_mem_chunk *chunks,
+				       size_t n, size_t *done);
 	void (*close)(struct cp_mem *mem);
 };
 
@@ -60,6 +95,20 @@ extern const struct cp_mem_ops cp_mem_raw_ops;
 extern const struct cp_mem_ops cp_mem_elf_ops;
 extern const struct cp_mem_ops cp_mem_lime_ops;
 extern const struct cp_mem_ops cp_mem_shm_ops;
+extern const struct cp_mem_ops cp_mem_qemu_ops;
+extern const struct cp_mem_ops cp_mem_qmp_ops;
+extern const struct cp_mem_ops cp_mem_libvirt_ops;
+
+/*
+ * Reads n requests, each all or nothing, in as few system calls as the
+ * source allows (qemu: one process_vm_readv per 1024 iovecs). Sets
+ * every request's `ok`. Returns NULL when all succeeded; otherwise an error
+ * whose code and message are those of the first failure, prefixed with how
+ * many failed. A hole fails only its own request; a dead source fails the
+ * rest. Requests may cross regions; a request of length 0 succeeds.
+ */
+struct cp_error *cp_mem_read_batch(struct cp_mem *mem,
+				   struct cp_mem_request *reqs, size_t n);
 
 /*
  * Sorts mem->regions, rejects overlaps and empty input, and builds

@@ -58,9 +58,11 @@ struct cp_error *cp_mem_scan(struct cp_mem *mem, size_t overlap,
 			err = cp_mem_read(mem, r->start + off, buf, n);
 			if (err)
 				goto out;
+			/* Count the window before the callback may stop: it
+			 * was read and searched either way. */
+			done += n > overlap && off + n < r->size ? n - overlap : n;
 			if (fn(arg, r->start + off, buf, n))
 				goto out;
-			done += n > overlap && off + n < r->size ? n - overlap : n;
 			if (n == left)
 				break;
 			off += n - overlap;

@@ -25,7 +25,7 @@
 /* QEMU's below-4G RAM split, per machine type (hw/i386/pc_q35.c, pc_piix.c). */
 static const struct {
 	const char *machine;
-	uint64_t max_low;	/* all RAM stays low up to this size */
+	uint64_t max_low;	/* all RAM stays low below this size */
 	uint64_t split_low;	/* otherwise this much stays low */
 } splits[] = {
 	{ "q35", 2 * GiB + 768 * MiB, 2 * GiB },
@@ -59,7 +59,8 @@ static struct cp_error *shm_open_source(struct cp_mem *mem, const char *arg)
 			return cp_error_create(CP_ERR_USAGE,
 					       "unknown machine '%s' (q35, pc)",
 					       machine);
-		if (size > splits[i].max_low)
+		/* QEMU splits once RAM reaches the bound (>=). */
+		if (size >= splits[i].max_low)
 			low = splits[i].split_low;
 	}
 	if ((err = cp_mem_add_region(mem, 0, low, 0)))
