@@ -12,7 +12,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libbpf jansson sqlite3
+PKGS    := libbpf jansson sqlite3 zlib
 TEST_PKGS := cmocka
 
 # `make V=1` shows whole command lines.

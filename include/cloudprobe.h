@@ -67,7 +67,10 @@ int cp_error_exit_status(const struct cp_error *err);
 
 /*
  * A memory source reads guest-physical bytes. URIs: raw:PATH, elf:PATH,
- * lime:PATH, shm:PATH; a bare path is sniffed (ELF, LiME, else raw).
+ * lime:PATH, shm:PATH[,machine=q35|pc] (a QEMU memory-backend-file),
+ * qemu:PID[,qmp=SOCKET|off][,read=auto|mmap|readv] (a live QEMU process),
+ * qmp:SOCKET (the QEMU behind a QMP socket), libvirt:NAME (a libvirt
+ * domain's QEMU); a bare path is sniffed (ELF, LiME, else raw).
  * Reads that touch an address no range covers fail with CP_ERR_FAULT; a
  * source never fills holes with zeros.
  */
@@ -92,7 +95,7 @@ size_t cp_mem_range_count(const struct cp_mem *mem);
 const struct cp_mem_range *cp_mem_ranges(const struct cp_mem *mem);
 /* Total bytes of guest-physical memory the source holds. */
 uint64_t cp_mem_size(const struct cp_mem *mem);
-/* The scheme that opened the source: "raw", "elf", "lime", "shm". */
+/* The scheme that opened the source: "raw", "elf", "lime", "shm", "qemu"... */
 const char *cp_mem_kind(const struct cp_mem *mem);
 const char *cp_mem_path(const struct cp_mem *mem);
 /* Bytes read from the source so far (for benchmarks and sweeps). */
@@ -178,6 +181,107 @@ cp_profile_vmcoreinfo(const struct cp_profile *profile);
 size_t cp_profile_step_count(const struct cp_profile *profile);
 const struct cp_discovery_step *cp_profile_step(const struct cp_profile *profile,
 						size_t i);
+
+/* Options for discovery; a NULL pointer means the defaults. */
+struct cp_profile_opts {
+	/*
+	 * Profile cache directory: NULL means $CLOUDPROBE_CACHE, else
+	 * $XDG_CACHE_HOME/cloudprobe/profiles, else ~/.cache/cloudprobe/
+	 * profiles. A warm attach (same banner and build id) skips carving.
+	 */
+	const char *cache_dir;
+	bool no_cache;		/* neither read nor write the cache */
+	/* Ignore VMCOREINFO and carve everything (tests, hostile guests). */
+	bool ignore_vmcoreinfo;
+	/* Types from a file instead of RAM: a Volatility 3 ISF (JSON) ... */
+	const char *isf_path;
+	/* ... or a BTF file, with symbols from a System.map. */
+	const char *btf_path;
+	const char *system_map_path;
+};
+
+struct cp_error *cp_profile_discover_opts(struct cp_mem *mem,
+					  const struct cp_profile_opts *opts,
+					  struct cp_profile **ret);
+
+/* Where the kernel sits: KASLR and the kernel's own page tables. */
+struct cp_kernel_layout {
+	uint64_t text_va;		/* runtime _text */
+	uint64_t text_pa;		/* its physical address */
+	uint64_t kaslr_virt;		/* text_va - link-time _text */
+	int64_t kaslr_phys;		/* text_pa - link-time physical start */
+	int64_t phys_base;		/* pa = va - 0xffffffff80000000 + phys_base */
+	uint64_t pgd_pa;		/* init_top_pgt, physical */
+	unsigned levels;		/* paging levels: 4 or 5 */
+	uint64_t page_offset_base;	/* the direct map */
+	uint64_t vmalloc_base;
+	uint64_t vmemmap_base;
+	bool valid;			/* init_task and linux_banner translated */
+};
+
+/* NULL until the kaslr step has succeeded. */
+const struct cp_kernel_layout *
+cp_profile_layout(const struct cp_profile *profile);
+/* VMCOREINFO's BUILD-ID, or NULL. */
+const char *cp_profile_build_id(const struct cp_profile *profile);
+/* True when the profile came from the on-disk cache (a warm attach). */
+bool cp_profile_from_cache(const struct cp_profile *profile);
+
+/* ----------------------------------------------------- symbols and types */
+
+struct cp_symbol {
+	const char *name;	/* valid while the profile lives */
+	uint64_t address;	/* runtime (KASLR-shifted) virtual address */
+	char type;		/* as /proc/kallsyms: T t D d R r B b A W V ... */
+};
+
+size_t cp_profile_symbol_count(const struct cp_profile *profile);
+/* Symbols in address order. */
+bool cp_profile_symbol_at(const struct cp_profile *profile, size_t i,
+			  struct cp_symbol *ret);
+/* The first symbol of that name. */
+bool cp_profile_symbol(const struct cp_profile *profile, const char *name,
+		       uint64_t *address);
+/* Number of types in the profile's BTF (0 without types). */
+size_t cp_profile_type_count(const struct cp_profile *profile);
+
+/* A member of a kernel struct, by name. */
+struct cp_field {
+	uint64_t offset;	/* bytes from the start of the outer type */
+	uint64_t size;		/* bytes */
+	uint32_t bit_offset;	/* bitfields only: first bit in the byte */
+	uint32_t bit_size;	/* bitfields only: width; 0 otherwise */
+};
+
+/*
+ * Offset and size of TYPE.PATH ("task_struct", "comm"; nested "se.vruntime";
+ * members of anonymous unions by plain name). Views resolve their fields
+ * once per profile, never by hard-coded offsets.
+ */
+struct cp_error *cp_field(const struct cp_profile *profile, const char *type,
+			  const char *path, struct cp_field *ret);
+struct cp_error *cp_type_size(const struct cp_profile *profile,
+			      const char *type, uint64_t *ret);
+struct cp_error *cp_enum_value(const struct cp_profile *profile,
+			       const char *enumerator, int64_t *ret);
+/* Prints a struct or union as `pahole -C NAME` does. */
+struct cp_error *cp_profile_print_type(const struct cp_profile *profile,
+				       FILE *out, const char *name);
+/*
+ * Writes a Volatility 3 ISF (JSON) of the profile's types and symbols, so
+ * Volatility can read the same guest with no dwarf2json.
+ */
+struct cp_error *cp_profile_export_isf(const struct cp_profile *profile,
+				       const char *path);
+
+/* ------------------------------------------------ kernel virtual memory */
+
+/* Reads kernel virtual memory through the kernel's own page tables. */
+struct cp_error *cp_kread(struct cp_profile *profile, uint64_t va, void *buf,
+			  size_t len);
+/* Physical address of a kernel virtual address. */
+struct cp_error *cp_ktranslate(struct cp_profile *profile, uint64_t va,
+			       uint64_t *pa);
 
 /* ------------------------------------------------------------------ output */
 

@@ -20,6 +20,8 @@ struct cp_cli_command {
 /* Options every view command accepts. */
 struct cp_cli_common {
 	enum cp_out_format format;
+	/* --cache-dir, --no-cache, --carve, --isf, --btf, --system-map */
+	struct cp_profile_opts profile_opts;
 	const char *source;
 	char **rest;		/* positional arguments after SOURCE */
 	int nrest;
@@ -36,7 +38,14 @@ int cp_cli_parse_common(const struct cp_cli_command *cmd, int argc,
 /* Prints "cloudprobe CMD: message" and returns the exit status. */
 int cp_cli_fail(const char *cmd, struct cp_error *err);
 
+/* The command table entry named name (it must exist). */
+const struct cp_cli_command *cp_cli_find(const char *name);
+/* The options text shared by commands that discover a profile. */
+extern const char cp_cli_profile_help[];
+
 int cp_cli_info(int argc, char **argv);
+int cp_cli_ksyms(int argc, char **argv);
+int cp_cli_types(int argc, char **argv);
 
 extern const struct cp_cli_command cp_cli_commands[];
 

@@ -20,18 +20,24 @@ static const struct cp_out_col info_cols[] = {
 	{ "banner", NULL, CP_COL_STR },
 	{ "banner_paddr", NULL, CP_COL_HEX },
 	{ "vmcoreinfo", NULL, CP_COL_STR },
+	{ "build_id", NULL, CP_COL_STR },
+	{ "nodename", NULL, CP_COL_STR },
 	{ "kernel_offset", NULL, CP_COL_HEX },
 	{ "phys_base", NULL, CP_COL_INT },
+	{ "kaslr_phys", NULL, CP_COL_INT },
+	{ "text_va", NULL, CP_COL_HEX },
+	{ "text_pa", NULL, CP_COL_HEX },
+	{ "pgd_pa", NULL, CP_COL_HEX },
+	{ "paging_levels", NULL, CP_COL_UINT },
+	{ "page_offset_base", NULL, CP_COL_HEX },
+	{ "vmalloc_base", NULL, CP_COL_HEX },
+	{ "vmemmap_base", NULL, CP_COL_HEX },
+	{ "types", NULL, CP_COL_UINT },
+	{ "symbols", NULL, CP_COL_UINT },
+	{ "cached", NULL, CP_COL_BOOL },
 	{ "steps", NULL, CP_COL_STR },
 };
 
-static const struct cp_cli_command *self(void)
-{
-	for (const struct cp_cli_command *c = cp_cli_commands; c->name; c++)
-		if (c->run == cp_cli_info)
-			return c;
-	return NULL;
-}
 
 /* "name ok 12.3ms 256MiB; name FAILED (reason) ..." */
 static char *describe_steps(const struct cp_profile *p)
@@ -56,7 +62,7 @@ static char *describe_steps(const struct cp_profile *p)
 int cp_cli_info(int argc, char **argv)
 {
 	struct cp_cli_common o;
-	int r = cp_cli_parse_common(self(), argc, argv, 0, 0, &o);
+	int r = cp_cli_parse_common(cp_cli_find("info"), argc, argv, 0, 0, &o);
 	if (r >= 0)
 		return r;
 	struct cp_mem *mem;
@@ -64,7 +70,7 @@ int cp_cli_info(int argc, char **argv)
 	if (err)
 		return cp_cli_fail("info", err);
 	struct cp_profile *p;
-	err = cp_profile_discover(mem, &p);
+	err = cp_profile_discover_opts(mem, &o.profile_opts, &p);
 	if (err) {
 		cp_mem_close(mem);
 		return cp_cli_fail("info", err);
@@ -89,14 +95,36 @@ int cp_cli_info(int argc, char **argv)
 		else
 			cp_out_null(out);
 		cp_out_str(out, vi ? cp_vmcoreinfo_origin(vi) : NULL);
-		if (vi && cp_vmcoreinfo_hex(vi, "KERNELOFFSET", &kaslr))
-			cp_out_hex(out, kaslr);
-		else
-			cp_out_null(out);
-		if (vi && cp_vmcoreinfo_number(vi, "phys_base", &phys_base))
-			cp_out_int(out, phys_base);
-		else
-			cp_out_null(out);
+		cp_out_str(out, cp_profile_build_id(p));
+		cp_out_str(out, cp_profile_nodename(p));
+		const struct cp_kernel_layout *l = cp_profile_layout(p);
+		if (l) {
+			cp_out_hex(out, l->kaslr_virt);
+			cp_out_int(out, l->phys_base);
+			cp_out_int(out, l->kaslr_phys);
+			cp_out_hex(out, l->text_va);
+			cp_out_hex(out, l->text_pa);
+			cp_out_hex(out, l->pgd_pa);
+			cp_out_uint(out, l->levels);
+			cp_out_hex(out, l->page_offset_base);
+			cp_out_hex(out, l->vmalloc_base);
+			cp_out_hex(out, l->vmemmap_base);
+		} else {
+			if (vi && cp_vmcoreinfo_hex(vi, "KERNELOFFSET", &kaslr))
+				cp_out_hex(out, kaslr);
+			else
+				cp_out_null(out);
+			if (vi && cp_vmcoreinfo_number(vi, "phys_base",
+						       &phys_base))
+				cp_out_int(out, phys_base);
+			else
+				cp_out_null(out);
+			for (int i = 0; i < 8; i++)
+				cp_out_null(out);
+		}
+		cp_out_uint(out, cp_profile_type_count(p));
+		cp_out_uint(out, cp_profile_symbol_count(p));
+		cp_out_bool(out, cp_profile_from_cache(p));
 		cp_out_str(out, steps);
 		err = cp_out_row_end(out);
 		struct cp_error *ferr = cp_out_finish(out);

@@ -12,8 +12,13 @@
 
 const struct cp_cli_command cp_cli_commands[] = {
 	{ "info", "SOURCE [--json|--csv]",
-	  "identify the guest kernel: release, banner, discovery steps",
+	  "identify the guest kernel: release, KASLR, page tables, steps",
 	  cp_cli_info },
+	{ "ksyms", "SOURCE [NAME...] [--json|--csv]",
+	  "kernel symbols (name, type, runtime address)", cp_cli_ksyms },
+	{ "types", "SOURCE STRUCT...",
+	  "struct layouts from the guest's BTF, as pahole prints",
+	  cp_cli_types },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -36,11 +41,33 @@ static void usage(FILE *f)
 		"  lime:PATH   LiME dump\n"
 		"  shm:PATH[,machine=q35|pc]\n"
 		"              a running QEMU's memory-backend-file (live)\n"
+		"  qemu:PID[,qmp=SOCKET|off][,read=auto|mmap|readv]\n"
+		"              a running QEMU process (live; process_vm_readv,\n"
+		"              or its RAM file mapped when it has one)\n"
+		"  qmp:SOCKET  the QEMU behind a QMP socket (live)\n"
+		"  libvirt:NAME  a libvirt domain's QEMU (live)\n"
 		"  PATH        sniffed: ELF, LiME, else raw\n"
 		"\n"
 		"Output: aligned table by default; --json prints JSON Lines,\n"
 		"--csv prints CSV with a header.\n"
-		"Exit status: 0 success, 1 partial result, 2 usage or input error.\n");
+		"Exit status: 0 success, 1 partial result, 2 usage or input error.\n\n%s",
+		cp_cli_profile_help);
+}
+
+const char cp_cli_profile_help[] =
+	"Profile options (how the kernel is learned):\n"
+	"  --cache-dir DIR   profile cache (default ~/.cache/cloudprobe/profiles)\n"
+	"  --no-cache        neither read nor write the profile cache\n"
+	"  --carve           ignore VMCOREINFO; carve symbols and types by shape\n"
+	"  --isf FILE        types and symbols from a Volatility 3 ISF\n"
+	"  --btf FILE        types from a BTF file (with --system-map FILE)\n";
+
+const struct cp_cli_command *cp_cli_find(const char *name)
+{
+	for (const struct cp_cli_command *c = cp_cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	abort();
 }
 
 int cp_cli_fail(const char *cmd, struct cp_error *err)
@@ -60,8 +87,15 @@ int cp_cli_parse_common(const struct cp_cli_command *cmd, int argc,
 		{ "csv", no_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "cache-dir", required_argument, NULL, 'C' },
+		{ "no-cache", no_argument, NULL, 'N' },
+		{ "carve", no_argument, NULL, 'V' },
+		{ "isf", required_argument, NULL, 'I' },
+		{ "btf", required_argument, NULL, 'B' },
+		{ "system-map", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cp_profile_opts *po = &ret->profile_opts;
 	memset(ret, 0, sizeof(*ret));
 	ret->format = CP_OUT_TABLE;
 	optind = 1;
@@ -80,9 +114,27 @@ int cp_cli_parse_common(const struct cp_cli_command *cmd, int argc,
 			if (err)
 				return cp_cli_fail(cmd->name, err);
 			break;
+		case 'C':
+			po->cache_dir = optarg;
+			break;
+		case 'N':
+			po->no_cache = true;
+			break;
+		case 'V':
+			po->ignore_vmcoreinfo = true;
+			break;
+		case 'I':
+			po->isf_path = optarg;
+			break;
+		case 'B':
+			po->btf_path = optarg;
+			break;
+		case 'S':
+			po->system_map_path = optarg;
+			break;
 		case 'h':
-			printf("usage: cloudprobe %s %s\n%s\n", cmd->name,
-			       cmd->args, cmd->summary);
+			printf("usage: cloudprobe %s %s\n%s\n\n%s", cmd->name,
+			       cmd->args, cmd->summary, cp_cli_profile_help);
 			return 0;
 		default:
 			fprintf(stderr, "usage: cloudprobe %s %s\n", cmd->name,
