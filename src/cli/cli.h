@@ -46,6 +46,7 @@ extern const char cp_cli_profile_help[];
 int cp_cli_info(int argc, char **argv);
 int cp_cli_ksyms(int argc, char **argv);
 int cp_cli_types(int argc, char **argv);
+int cp_cli_profile(int argc, char **argv);
 
 extern const struct cp_cli_command cp_cli_commands[];
 

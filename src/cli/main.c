@@ -19,6 +19,8 @@ const struct cp_cli_command cp_cli_commands[] = {
 	{ "types", "SOURCE STRUCT...",
 	  "struct layouts from the guest's BTF, as pahole prints",
 	  cp_cli_types },
+	{ "profile", "SOURCE --isf OUT.json",
+	  "write the kernel profile as a Volatility 3 ISF", cp_cli_profile },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -6,6 +6,7 @@
  *                            a hex string), in address order; with names,
  *                            only those (every symbol of each name)
  *   types SOURCE STRUCT...   struct layouts as `pahole -C STRUCT` prints
+ *   profile SOURCE --isf OUT writes the profile as a Volatility 3 ISF
  */
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +86,20 @@ static int run_types(const struct cp_cli_common *o, struct cp_profile *p)
 	return 0;
 }
 
+static const char *isf_out;
+
+static int run_profile(const struct cp_cli_common *o, struct cp_profile *p)
+{
+	(void)o;
+	struct cp_error *err = cp_profile_export_isf(p, isf_out);
+	if (err)
+		return cp_cli_fail("profile", err);
+	fprintf(stderr, "cloudprobe profile: wrote %s (%zu types, %zu "
+			"symbols, %s)\n", isf_out, cp_profile_type_count(p),
+		cp_profile_symbol_count(p), cp_profile_release(p));
+	return 0;
+}
+
 static int with_profile(const struct cp_cli_command *cmd, int argc,
 			char **argv, int min_rest, int max_rest,
 			int (*fn)(const struct cp_cli_common *,
@@ -94,6 +109,16 @@ static int with_profile(const struct cp_cli_command *cmd, int argc,
 	int r = cp_cli_parse_common(cmd, argc, argv, min_rest, max_rest, &o);
 	if (r >= 0)
 		return r;
+	if (fn == run_profile) {
+		/* For `profile`, --isf names the output, not an input. */
+		isf_out = o.profile_opts.isf_path;
+		o.profile_opts.isf_path = NULL;
+		if (!isf_out) {
+			fprintf(stderr, "usage: cloudprobe %s %s\n", cmd->name,
+				cmd->args);
+			return 2;
+		}
+	}
 	struct cp_mem *mem;
 	struct cp_profile *p;
 	struct cp_error *err = cp_mem_open(o.source, &mem);
@@ -120,4 +145,10 @@ int cp_cli_types(int argc, char **argv)
 {
 	return with_profile(cp_cli_find("types"), argc, argv, 1, 1 << 20,
 			    run_types);
+}
+
+int cp_cli_profile(int argc, char **argv)
+{
+	return with_profile(cp_cli_find("profile"), argc, argv, 0, 0,
+			    run_profile);
 }

@@ -43,6 +43,9 @@
 #define TYPE_SPACING 26
 #define NAME_SPACING 23		/* 21 for a union printed on its own */
 #define MAX_NEST 15		/* pahole's tab string has 16 tabs */
+/* Members printed per call at most: forged BTF can nest one anonymous
+ * struct k times per level, which would print k^15 lines. */
+#define MAX_MEMBERS_PRINTED 100000
 
 static const char tabs[] = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
 
@@ -53,7 +56,25 @@ struct printer {
 				 * nested members, rewound per union member) */
 	uint64_t written;	/* characters printed so far: pahole aligns
 				 * comments by what a member line printed */
+	uint8_t *open;		/* per type id: being printed (a cycle) */
+	uint32_t budget;	/* members left to print */
 };
+
+/* Enters a struct or union body; false (with a marker printed) for a
+ * nesting too deep, a type inside itself, or the output budget spent. */
+static bool enter(struct printer *p, uint32_t id, int nest, const char *kind)
+{
+	const char *why = nest > MAX_NEST ? "too deep" :
+			  p->open[id]	  ? "contains itself" :
+			  !p->budget	  ? "output limit" :
+					    NULL;
+	if (why) {
+		pf(p, "%s <ERROR: %s>", kind, why);
+		return false;
+	}
+	p->open[id] = 1;
+	return true;
+}
 
 struct conf {
 	int indent;
@@ -344,8 +365,11 @@ static void print_union(struct printer *p, const struct conf *conf,
 	int indent = conf->indent > MAX_NEST ? MAX_NEST : conf->indent;
 	struct conf u = *conf;
 	struct cp_pahole_layout L;
-	if (nest > MAX_NEST || !cp_pahole_layout(&p->m, id, &L)) {
-		pf(p, "union <ERROR: too deep>");
+	if (!enter(p, id, nest, "union"))
+		return;
+	if (!cp_pahole_layout(&p->m, id, &L)) {
+		pf(p, "union <ERROR: out of memory>");
+		p->open[id] = 0;
 		return;
 	}
 	pf(p, "union%s%s {\n", n ? " " : "", n ? n : "");
@@ -353,7 +377,7 @@ static void print_union(struct printer *p, const struct conf *conf,
 	u.union_member = true;
 	u.suffix = NULL;
 	uint32_t initial = p->cacheline;
-	for (uint16_t i = 0; i < L.n; i++) {
+	for (uint16_t i = 0; i < L.n && p->budget; i++, p->budget--) {
 		pf(p, "%.*s", u.indent, tabs);
 		print_member(p, &u, &L.m[i], true, nest);
 		pf(p, "\n");
@@ -501,8 +525,11 @@ static void print_class(struct printer *p, const struct conf *conf,
 	const struct cp_pahole_member *last = NULL;
 	uint64_t last_size = 0;
 	int newline = 0;
-	if (nest > MAX_NEST || !cp_pahole_layout(&p->m, id, &L)) {
-		pf(p, "struct <ERROR: too deep>");
+	if (!enter(p, id, nest, "struct"))
+		return;
+	if (!cp_pahole_layout(&p->m, id, &L)) {
+		pf(p, "struct <ERROR: out of memory>");
+		p->open[id] = 0;
 		return;
 	}
 	pf(p, "struct%s%s {\n", n ? " " : "", n ? n : "");

@@ -147,6 +147,17 @@ struct cp_error *cp_step_kallsyms(struct cp_profile *p, uint64_t *scanned,
 	};
 	struct cp_error *err =
 		cp_kallsyms_carve(p->mem, &hints, &p->ksyms, scanned);
+	if (err && p->file_ksyms) {
+		/* The running kernel's own table is gone or damaged: the
+		 * file's symbols, shifted, stand in; kaslr validates them. */
+		p->ksyms = cp_steal_ptr(&p->file_ksyms);
+		*detail = cp_profile_format("%zu symbols from the file (RAM: %s)",
+					    cp_kallsyms_count(p->ksyms),
+					    cp_error_message(err));
+		cp_error_destroy(err);
+		cp_error_destroy(first);
+		return *detail ? NULL : &cp_enomem;
+	}
 	if (err) {
 		if (first)
 			err = cp_error_wrap(err, "%s; then carving",

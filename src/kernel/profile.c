@@ -42,6 +42,7 @@ static const struct {
 	cp_discovery_fn *run;
 } steps[] = {
 	{ "vmcoreinfo", cp_step_vmcoreinfo },
+	{ "files", cp_step_files },
 	{ "cache", cp_step_cache },
 	{ "kallsyms", cp_step_kallsyms },
 	{ "btf", cp_step_btf },
@@ -83,7 +84,10 @@ struct cp_error *cp_profile_discover_opts(struct cp_mem *mem,
 		s->ms = now_ms() - t0;
 		s->scanned = scanned;
 		s->ok = !err;
-		if (err && cp_error_code(err) == CP_ERR_NOMEM) {
+		/* Out of memory, or files the user named are unreadable:
+		 * no point going on. */
+		if (err && (cp_error_code(err) == CP_ERR_NOMEM ||
+			    steps[i].run == cp_step_files)) {
 			free(detail);
 			cp_profile_destroy(p);
 			return err;
@@ -128,6 +132,7 @@ void cp_profile_destroy(struct cp_profile *p)
 		free((char *)p->steps[i].detail);
 	cp_vas_destroy(p->kvas);
 	cp_kallsyms_destroy(p->ksyms);
+	cp_kallsyms_destroy(p->file_ksyms);
 	cp_btf_index_destroy(p->btf_index);
 	btf__free(p->btf);
 	free(p->types_origin);

@@ -39,6 +39,7 @@ struct cp_profile {
 
 	/* symbols */
 	struct cp_kallsyms *ksyms;
+	struct cp_kallsyms *file_ksyms;	/* from --isf/--system-map, shifted */
 
 	/* where the kernel is */
 	bool has_phys_base;

@@ -415,6 +415,11 @@ struct cp_error *cp_step_cache(struct cp_profile *p, uint64_t *scanned,
 {
 	(void)scanned;
 	bool hit;
+	if (p->btf) {
+		*detail = cp_profile_format("skipped: types from %s",
+					    p->types_origin);
+		return NULL;
+	}
 	struct cp_error *err = cp_profile_cache_load(p, &hit, detail);
 	/* A miss is the normal cold attach, not a failure: say why. */
 	if (err && cp_error_code(err) == CP_ERR_NOT_FOUND) {
@@ -429,9 +434,12 @@ struct cp_error *cp_step_save_cache(struct cp_profile *p, uint64_t *scanned,
 				    char **detail)
 {
 	(void)scanned;
-	if (p->from_cache) {
-		*detail = strdup("skipped: profile came from the cache");
-		return NULL;
+	if (p->from_cache || p->file_ksyms || p->opts.isf_path ||
+	    p->opts.btf_path) {
+		*detail = strdup(p->from_cache ?
+					 "skipped: profile came from the cache" :
+					 "skipped: types came from files");
+		return *detail ? NULL : &cp_enomem;
 	}
 	return cp_profile_cache_save(p, detail);
 }
