@@ -222,6 +222,25 @@ struct cp_kernel_layout {
 /* NULL until the kaslr step has succeeded. */
 const struct cp_kernel_layout *
 cp_profile_layout(const struct cp_profile *profile);
+/* Where discovery found the kernel's own tables (0 = not found). */
+struct cp_profile_tables {
+	uint64_t btf_paddr;
+	uint32_t btf_size;
+	const char *kallsyms_origin;	/* "vmcoreinfo", "carved", ... */
+	const char *kallsyms_layout;	/* e.g. "6.4-6.14" */
+	uint64_t kallsyms_names_paddr;
+	uint64_t kallsyms_markers_paddr;
+	uint64_t kallsyms_token_table_paddr;
+	uint64_t kallsyms_token_index_paddr;
+	const char *types_origin;	/* "ram", "the cache", "isf:PATH" */
+};
+
+void cp_profile_tables(const struct cp_profile *profile,
+		       struct cp_profile_tables *ret);
+/* The first of the steps that make a usable profile (kallsyms, btf,
+ * kaslr) that failed, or NULL when the profile is complete. */
+const struct cp_discovery_step *
+cp_profile_failed_step(const struct cp_profile *profile);
 /* VMCOREINFO's BUILD-ID, or NULL. */
 const char *cp_profile_build_id(const struct cp_profile *profile);
 /* True when the profile came from the on-disk cache (a warm attach). */

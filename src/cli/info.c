@@ -2,11 +2,14 @@
  * info.c - `cloudprobe info SOURCE`: what kernel is this, and how do we
  * know. One record: the source, the kernel release and banner read from
  * guest RAM, and each discovery step with its outcome, time and bytes
- * scanned. Exit 0 when a kernel was identified, 2 when none was.
+ * scanned. Exit 0 when the kernel was fully profiled; 2 when none was
+ * found, or when a step a usable profile needs (kallsyms, btf, kaslr)
+ * failed: the record is still printed, the reason goes to stderr.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "util/cleanup.h"
@@ -33,7 +36,14 @@ static const struct cp_out_col info_cols[] = {
 	{ "vmalloc_base", NULL, CP_COL_HEX },
 	{ "vmemmap_base", NULL, CP_COL_HEX },
 	{ "types", NULL, CP_COL_UINT },
+	{ "types_origin", NULL, CP_COL_STR },
+	{ "btf_paddr", NULL, CP_COL_HEX },
 	{ "symbols", NULL, CP_COL_UINT },
+	{ "kallsyms_origin", NULL, CP_COL_STR },
+	{ "kallsyms_layout", NULL, CP_COL_STR },
+	{ "kallsyms_names_paddr", NULL, CP_COL_HEX },
+	{ "kallsyms_markers_paddr", NULL, CP_COL_HEX },
+	{ "kallsyms_token_table_paddr", NULL, CP_COL_HEX },
 	{ "cached", NULL, CP_COL_BOOL },
 	{ "steps", NULL, CP_COL_STR },
 };
@@ -122,8 +132,26 @@ int cp_cli_info(int argc, char **argv)
 			for (int i = 0; i < 8; i++)
 				cp_out_null(out);
 		}
+		struct cp_profile_tables t;
+		cp_profile_tables(p, &t);
 		cp_out_uint(out, cp_profile_type_count(p));
+		cp_out_str(out, t.types_origin);
+		if (t.btf_size)
+			cp_out_hex(out, t.btf_paddr);
+		else
+			cp_out_null(out);
 		cp_out_uint(out, cp_profile_symbol_count(p));
+		cp_out_str(out, t.kallsyms_origin);
+		cp_out_str(out, t.kallsyms_layout);
+		if (t.kallsyms_origin) {
+			cp_out_hex(out, t.kallsyms_names_paddr);
+			cp_out_hex(out, t.kallsyms_markers_paddr);
+			cp_out_hex(out, t.kallsyms_token_table_paddr);
+		} else {
+			cp_out_null(out);
+			cp_out_null(out);
+			cp_out_null(out);
+		}
 		cp_out_bool(out, cp_profile_from_cache(p));
 		cp_out_str(out, steps);
 		err = cp_out_row_end(out);
@@ -132,6 +160,18 @@ int cp_cli_info(int argc, char **argv)
 			err = ferr;
 		else
 			cp_error_destroy(ferr);
+	}
+	/* A kernel was identified but not fully profiled: the image is
+	 * damaged or hostile. Say which step and why, on one line. */
+	const struct cp_discovery_step *failed = cp_profile_failed_step(p);
+	if (!err && failed) {
+		const char *d = failed->detail ? failed->detail : "failed";
+		size_t n = strlen(failed->name);
+		/* Details usually name their step already ("btf: ..."). */
+		bool named = !strncasecmp(d, failed->name, n) && d[n] == ':';
+		err = cp_error_create(CP_ERR_CORRUPT, "%s%s%s",
+				      named ? "" : failed->name,
+				      named ? "" : ": ", d);
 	}
 	cp_profile_destroy(p);
 	cp_mem_close(mem);

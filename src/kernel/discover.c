@@ -74,13 +74,12 @@ static struct cp_error *btf_from_symbols(struct cp_profile *p)
 			return &cp_enomem;
 		struct cp_error *err = cp_mem_read(p->mem, pa, copy, size);
 		if (err)
-			return cp_error_wrap(err, "btf: at __start_BTF");
+			return cp_error_wrap(err, "at __start_BTF");
 		blob = copy;
 	}
 	struct cp_error *err = cp_btf_parse_blob(blob, size, true, &p->btf);
 	if (err)
-		return cp_error_wrap(err, "btf: at __start_BTF (0x%" PRIx64 ")",
-				     pa);
+		return cp_error_wrap(err, "at __start_BTF (0x%" PRIx64 ")", pa);
 	p->btf_info.paddr = pa;
 	p->btf_info.size = (uint32_t)size;
 	p->btf_info.ntypes = btf__type_cnt(p->btf) - 1;
@@ -225,7 +224,10 @@ struct cp_error *cp_step_uts(struct cp_profile *p, uint64_t *scanned,
 	*scanned = sizeof(buf);
 	size_t o = 0;
 	struct cp_field f;
-	if (!cp_field(p, "uts_namespace", "name", &f) && f.offset <= UTS_SEARCH) {
+	struct cp_error *ferr = cp_field(p, "uts_namespace", "name", &f);
+	bool typed = !ferr && f.offset <= UTS_SEARCH;
+	cp_error_destroy(ferr);
+	if (typed) {
 		o = f.offset;
 		if (!uts_at(buf + o, p->release))
 			return cp_error_create(CP_ERR_CORRUPT,

@@ -433,6 +433,7 @@ static void fill_info(const struct ks_source *src, struct cp_kallsyms *ks)
 				       NULL :
 				       "relative_base";
 	ks->info.names_paddr = g->pa[KS_NAMES];
+	ks->info.markers_paddr = g->pa[KS_MARKERS];
 	ks->info.token_table_paddr = g->pa[KS_TOKEN_TABLE];
 	ks->info.token_index_paddr = g->pa[KS_TOKEN_INDEX];
 	ks->info.offsets_paddr = g->pa[KS_OFFSETS];

@@ -68,6 +68,7 @@ struct cp_kallsyms_info {
 	const char *base_source;
 	uint32_t anchors;	/* token tables followed (carve) */
 	uint64_t names_paddr;
+	uint64_t markers_paddr;
 	uint64_t token_table_paddr;
 	uint64_t token_index_paddr;
 	uint64_t offsets_paddr;

@@ -195,3 +195,33 @@ const struct cp_discovery_step *cp_profile_step(const struct cp_profile *p,
 {
 	return i < p->nsteps ? &p->steps[i] : NULL;
 }
+
+void cp_profile_tables(const struct cp_profile *p,
+		       struct cp_profile_tables *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->btf_paddr = p->btf_info.paddr;
+	ret->btf_size = p->btf_info.size;
+	ret->types_origin = p->types_origin;
+	if (p->ksyms) {
+		const struct cp_kallsyms_info *ki = cp_kallsyms_info(p->ksyms);
+		ret->kallsyms_origin = ki->origin;
+		ret->kallsyms_layout = ki->layout;
+		ret->kallsyms_names_paddr = ki->names_paddr;
+		ret->kallsyms_markers_paddr = ki->markers_paddr;
+		ret->kallsyms_token_table_paddr = ki->token_table_paddr;
+		ret->kallsyms_token_index_paddr = ki->token_index_paddr;
+	}
+}
+
+const struct cp_discovery_step *
+cp_profile_failed_step(const struct cp_profile *p)
+{
+	static const char *const core[] = { "kallsyms", "btf", "kaslr" };
+	for (size_t c = 0; c < sizeof(core) / sizeof(core[0]); c++) {
+		const struct cp_discovery_step *s = find_step(p, core[c]);
+		if (s && !s->ok)
+			return s;
+	}
+	return NULL;
+}

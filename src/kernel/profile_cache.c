@@ -340,6 +340,10 @@ static const char *parse_cache(struct cp_profile *p, const uint8_t *buf,
 	}
 	p->btf_info.size = btf_size;
 	p->btf_info.ntypes = btf__type_cnt(p->btf) - 1;
+	/* Where the blob is in this boot (physical KASLR moves it). */
+	uint64_t start;
+	if (cp_kallsyms_address(p->ksyms, "__start_BTF", &start))
+		cp_profile_image_pa(p, start, &p->btf_info.paddr);
 	p->banner = cp_steal_ptr(&banner);
 	return NULL;
 }

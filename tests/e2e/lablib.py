@@ -88,10 +88,13 @@ class TruthDir:
 _guests = {}
 
 
-def guest(flavour, scenario="base"):
-    key = (flavour, scenario)
+def guest(flavour, scenario="base", name_suffix=""):
+    """The guest of that flavour and scenario, booted on first use.
+    name_suffix asks for a distinct guest of the same kind (a second boot)."""
+    key = (flavour, scenario, name_suffix)
     if key not in _guests:
-        name = "e2e-%s-%s" % (re.sub(r"[^a-z0-9]", "", flavour), scenario)
+        name = "e2e-%s-%s%s" % (re.sub(r"[^a-z0-9]", "", flavour), scenario,
+                                "-" + name_suffix if name_suffix else "")
         _guests[key] = Guest(name, flavour, scenario)
     return _guests[key]
 
