@@ -145,7 +145,14 @@ check: unit asan fuzz-smoke lab-test e2e
 demo: all lab-deps
 	@scripts/demo
 
-bench: all lab-deps
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libcloudprobe.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ $< \
+	  $(BUILD)/libcloudprobe.a $(PKG_LIBS)
+
+bench: all lab-deps $(BENCH_BINS)
 	@bench/run
 
 clean:

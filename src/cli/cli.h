@@ -43,6 +43,10 @@ const struct cp_cli_command *cp_cli_find(const char *name);
 /* The options text shared by commands that discover a profile. */
 extern const char cp_cli_profile_help[];
 
+struct cp_view;
+/* Runs a view from linux/view.c's registry as a command. */
+int cp_cli_view(const struct cp_view *view, int argc, char **argv);
+
 int cp_cli_info(int argc, char **argv);
 int cp_cli_ksyms(int argc, char **argv);
 int cp_cli_types(int argc, char **argv);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "linux/view.h"
 
 const struct cp_cli_command cp_cli_commands[] = {
 	{ "info", "SOURCE [--json|--csv]",
@@ -34,7 +35,12 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n");
 	for (const struct cp_cli_command *c = cp_cli_commands; c->name; c++)
-		fprintf(f, "  %-8s %-24s %s\n", c->name, c->args, c->summary);
+		fprintf(f, "  %-8s %-32s %s\n", c->name, c->args, c->summary);
+	if (cp_views[0])
+		fprintf(f, "\nViews (what the guest kernel knows; --pid PID narrows):\n");
+	for (size_t i = 0; cp_views[i]; i++)
+		fprintf(f, "  %-8s %-32s %s\n", cp_views[i]->name,
+			cp_views[i]->args, cp_views[i]->summary);
 	fprintf(f,
 		"\n"
 		"Sources:\n"
@@ -175,6 +181,9 @@ int main(int argc, char **argv)
 	for (const struct cp_cli_command *c = cp_cli_commands; c->name; c++)
 		if (!strcmp(c->name, name))
 			return c->run(argc - 1, argv + 1);
+	const struct cp_view *view = cp_view_find(name);
+	if (view)
+		return cp_cli_view(view, argc - 1, argv + 1);
 	fprintf(stderr, "cloudprobe: unknown command '%s' (try --help)\n",
 		name);
 	return 2;
