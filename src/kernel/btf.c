@@ -175,7 +175,8 @@ struct cp_error *cp_btf_check(const struct btf *btf, bool require_kernel)
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		if (!t || !type_ok(btf, t, cnt))
 			return cp_error_create(CP_ERR_CORRUPT,
-					       "BTF: type %" PRIu32 " of %" PRIu32
+					       "BTF: type %" PRIu32
+					       " of %" PRIu32
 					       " refers outside the blob",
 					       id, cnt - 1);
 	}
@@ -191,12 +192,46 @@ struct cp_error *cp_btf_check(const struct btf *btf, bool require_kernel)
 	return NULL;
 }
 
+/*
+ * Walks the type section by record sizes, as libbpf will, and refuses
+ * what libbpf would refuse there: an unknown kind, or a record running
+ * past the section. Checked first so that libbpf, which warns on stderr
+ * about such blobs, only ever sees well-formed ones.
+ */
+static bool types_walk(const uint8_t *types, uint32_t len)
+{
+	static const uint8_t per_vlen[BTF_KIND_MAX + 1] = {
+		[BTF_KIND_STRUCT] = 12,	   [BTF_KIND_UNION] = 12,
+		[BTF_KIND_ENUM] = 8,	   [BTF_KIND_ENUM64] = 12,
+		[BTF_KIND_FUNC_PROTO] = 8, [BTF_KIND_DATASEC] = 12,
+	};
+	static const uint8_t extra[BTF_KIND_MAX + 1] = {
+		[BTF_KIND_INT] = 4,
+		[BTF_KIND_ARRAY] = 12,
+		[BTF_KIND_VAR] = 4,
+		[BTF_KIND_DECL_TAG] = 4,
+	};
+	for (uint64_t at = 0; at < len;) {
+		if (len - at < 12)
+			return false;
+		uint32_t info = le32(types + at + 4);
+		uint32_t kind = info >> 24 & 0x1f, vlen = info & 0xffff;
+		if (kind == BTF_KIND_UNKN || kind > BTF_KIND_MAX)
+			return false;
+		at += 12 + extra[kind] + (uint64_t)per_vlen[kind] * vlen;
+		if (at > len)
+			return false;
+	}
+	return true;
+}
+
 /* Does a string table start like a split BTF's: "name\0name\0..."? */
 static bool looks_split(const char *strs, uint32_t len)
 {
 	uint32_t i = 0;
-	while (i < len && i < 128 && strs[i] && (isalnum((unsigned char)strs[i]) ||
-						 strs[i] == '_' || strs[i] == '.'))
+	while (i < len && i < 128 && strs[i] &&
+	       (isalnum((unsigned char)strs[i]) || strs[i] == '_' ||
+		strs[i] == '.'))
 		i++;
 	return i > 0 && i < len && strs[i] == '\0' && strs[len - 1] == '\0';
 }
@@ -224,12 +259,17 @@ struct cp_error *cp_btf_parse_blob(const void *data, size_t size,
 	 * BTF continues its base's string table, so starts with a name. */
 	if (strs[0] != '\0')
 		return looks_split(strs, str_len) ?
-			       cp_error_create(CP_ERR_UNSUPPORTED,
-					       "BTF: strings start with a name: "
-					       "module split BTF") :
+			       cp_error_create(
+				       CP_ERR_UNSUPPORTED,
+				       "BTF: strings start with a name: "
+				       "module split BTF") :
 			       cp_error_create(CP_ERR_CORRUPT,
 					       "BTF: string table does not "
 					       "start with \"\"");
+	if (!types_walk(p + BTF_HDR_LEN + le32(p + 8), le32(p + 12)))
+		return cp_error_create(CP_ERR_CORRUPT,
+				       "BTF: type section malformed (unknown "
+				       "kind or record past its end)");
 	struct btf *btf = btf__new(data, need);
 	if (!btf)
 		return cp_error_create(CP_ERR_CORRUPT,
@@ -467,9 +507,9 @@ struct cp_error *cp_btf_carve_opts(struct cp_mem *mem,
 			"BTF: no vmlinux BTF in %" PRIu64 " MiB scanned: %u "
 			"candidate headers (%u implausible, %u unreadable, %u "
 			"split/module, %u corrupt, %u without task_struct)",
-			info->scanned >> 20, info->candidates, info->implausible,
-			info->unreadable, info->split, info->corrupt,
-			info->not_kernel);
+			info->scanned >> 20, info->candidates,
+			info->implausible, info->unreadable, info->split,
+			info->corrupt, info->not_kernel);
 	*ret = st.btf;
 	return NULL;
 }

@@ -44,10 +44,11 @@ struct cp_btf_info {
 	unsigned rejected;	/* candidates that failed validation, as: */
 	unsigned implausible;	/*   header sizes make no sense */
 	unsigned unreadable;	/*   blob runs into a hole */
-	unsigned split;		/*   module split BTF (strings continue a base) */
+	unsigned split;		/*   module split BTF (strings go on from a
+				 *   base's) */
 	unsigned corrupt;	/*   libbpf or our id/name checks refused it */
 	unsigned not_kernel;	/*   parses, but defines no task_struct */
-	unsigned copies;	/* other valid blobs byte-identical to the chosen */
+	unsigned copies;	/* other valid blobs identical to the chosen */
 	unsigned alternatives;	/* other valid blobs that differ: suspicious */
 };
 
@@ -173,8 +174,9 @@ enum cp_btf_kind cp_btf_kind_of(const struct btf *btf, uint32_t id);
 /*
  * A name index over one BTF, for callers that look up many names (a
  * profile resolving its fields): the plain functions above scan all types
- * per name (~0.3 ms on a kernel), the index answers in microseconds after
- * a one-off build (~10 ms). The btf must outlive the index.
+ * per name (~0.7 ms a lookup on a 6.1 kernel's 95,000 types), the index
+ * answers in under a microsecond after a one-off build (~2 ms). The btf
+ * must outlive the index.
  */
 struct cp_btf_index;
 
@@ -199,6 +201,8 @@ uint32_t cp_btf_index_find(const struct cp_btf_index *ix, const char *name,
  * Prints struct or union NAME as `pahole -C NAME` does: members with C
  * types, names and offset/size comments, bitfields, nested anonymous
  * structs and unions, holes, cacheline boundaries and the size summary.
+ * Of several definitions of NAME it prints the one lookups use (most
+ * members), where pahole prints the first.
  */
 struct cp_error *cp_btf_print_struct(FILE *out, const struct btf *btf,
 				     const char *name);

@@ -34,8 +34,8 @@ static void bprintf(char *buf, size_t len, const char *fmt, ...)
 
 
 /* pahole's tag__name: the C spelling of a type without a declarator. */
-void cp_pahole_type_name(struct cp_pahole *p, uint32_t id, char *buf, size_t len,
-		      int depth)
+void cp_pahole_type_name(struct cp_pahole *p, uint32_t id, char *buf,
+			 size_t len, int depth)
 {
 	const struct btf_type *t = cp_pahole_type(p, id);
 	char inner[512];
@@ -64,7 +64,8 @@ void cp_pahole_type_name(struct cp_pahole *p, uint32_t id, char *buf, size_t len
 		}
 		/* T * const *: pahole names the const after the star. */
 		if (btf_is_const(target)) {
-			const struct btf_type *next = cp_pahole_type(p, target->type);
+			const struct btf_type *next =
+				cp_pahole_type(p, target->type);
 			if (next && btf_is_ptr(next)) {
 				cp = "const ";
 				tid = target->type;
@@ -80,7 +81,8 @@ void cp_pahole_type_name(struct cp_pahole *p, uint32_t id, char *buf, size_t len
 		const char *prefix = btf_is_const(t)	? "const " :
 				     btf_is_volatile(t) ? "volatile " :
 							  "";
-		cp_pahole_type_name(p, t->type, inner, sizeof(inner), depth + 1);
+		cp_pahole_type_name(p, t->type, inner, sizeof(inner),
+				    depth + 1);
 		bprintf(buf, len, "%s%s%s ", prefix, inner,
 			 btf_is_restrict(t) ? " restrict" : "");
 		return;
@@ -92,7 +94,8 @@ void cp_pahole_type_name(struct cp_pahole *p, uint32_t id, char *buf, size_t len
 		cp_pahole_type_name(p, btf_array(t)->type, buf, len, depth + 1);
 		return;
 	case BTF_KIND_FUNC_PROTO:
-		cp_pahole_ftype_name(p, id, NULL, false, 0, buf, len, depth + 1);
+		cp_pahole_ftype_name(p, id, NULL, false, 0, buf, len,
+				     depth + 1);
 		return;
 	case BTF_KIND_STRUCT:
 		bprintf(buf, len, "struct %s", n ? n : "");
@@ -153,11 +156,12 @@ static void params_name(struct cp_pahole *p, uint32_t id, char *buf,
 		}
 		const char *pn = cp_pahole_name(p, prm[i].name_off);
 		if (cp_pahole_func_ptr(p, prm[i].type, &proto))
-			cp_pahole_ftype_name(p, proto, pn ? pn : "", true, 0, one,
-				   sizeof(one), depth + 1);
+			cp_pahole_ftype_name(p, proto, pn ? pn : "", true, 0,
+					     one, sizeof(one), depth + 1);
 		else {
 			char tn[512];
-			cp_pahole_type_name(p, prm[i].type, tn, sizeof(tn), depth + 1);
+			cp_pahole_type_name(p, prm[i].type, tn, sizeof(tn),
+					    depth + 1);
 			bprintf(one, sizeof(one), "%s%s%s", tn, pn ? " " : "",
 				 pn ? pn : "");
 		}

@@ -34,6 +34,9 @@
 #define MAX_DEPTH 32
 /* Same-name definitions considered per lookup. */
 #define MAX_CANDIDATES 16
+/* Members visited per path component: forged BTF can nest one anonymous
+ * struct k times per level, k^32 paths in all. */
+#define MAX_VISITS 65536
 /* An index into a flexible array member may not go past this. */
 #define MAX_FLEX_INDEX (1u << 24)
 
@@ -361,13 +364,15 @@ static void find_aggregates(const struct btf *btf,
  */
 static bool find_member(const struct btf *btf, uint32_t id, const char *name,
 			size_t len, uint64_t *bits, uint32_t *type,
-			uint32_t *bit_size, int depth)
+			uint32_t *bit_size, int depth, unsigned *visits)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
 	if (depth > MAX_DEPTH || !t || !btf_is_composite(t))
 		return false;
 	const struct btf_member *m = btf_members(t);
 	for (uint32_t i = 0; i < btf_vlen(t); i++) {
+		if (++*visits > MAX_VISITS)
+			return false;
 		const char *mname = btf__name_by_offset(btf, m[i].name_off);
 		uint64_t off = btf_member_bit_offset(t, i);
 		if (mname && *mname) {
@@ -382,7 +387,7 @@ static bool find_member(const struct btf *btf, uint32_t id, const char *name,
 		}
 		uint32_t inner = cp_btf_strip(btf, m[i].type);
 		if (find_member(btf, inner, name, len, bits, type, bit_size,
-				depth + 1)) {
+				depth + 1, visits)) {
 			*bits += off;
 			return true;
 		}
@@ -460,8 +465,9 @@ static bool walk(const struct btf *btf, uint32_t id, const char *path,
 			return false;
 		}
 		uint64_t off;
+		unsigned visits = 0;
 		if (!len || !find_member(btf, agg, p, len, &off, &decl,
-					 &bit_size, 0)) {
+					 &bit_size, 0, &visits)) {
 			*why = "no such member";
 			return false;
 		}

@@ -151,7 +151,8 @@ static uint64_t infer_alignment(uint64_t byte_offset, uint64_t natural,
 	}
 	if (a <= natural || a == 1)
 		return 0;
-	if (a < CP_PAHOLE_CACHELINE && CP_PAHOLE_CACHELINE % a == 0 && byte_offset % CP_PAHOLE_CACHELINE == 0)
+	if (a < CP_PAHOLE_CACHELINE && CP_PAHOLE_CACHELINE % a == 0 &&
+	    byte_offset % CP_PAHOLE_CACHELINE == 0)
 		return CP_PAHOLE_CACHELINE;
 	return a;
 }
@@ -166,9 +167,10 @@ static void find_holes(struct cp_pahole_layout *L)
 	for (uint16_t i = 0; i < L->n; i++) {
 		struct cp_pahole_member *pos = &L->m[i];
 		int64_t bit_start = (int64_t)pos->bit_offset;
-		int64_t bit_end = bit_start + (pos->bitfield_size ?
-							(int64_t)pos->bitfield_size :
-							(int64_t)pos->byte_size * 8);
+		int64_t bit_end =
+			bit_start + (pos->bitfield_size ?
+					     (int64_t)pos->bitfield_size :
+					     (int64_t)pos->byte_size * 8);
 		int64_t bit_holes = 0, byte_holes = 0;
 		pos->hole = pos->bit_hole = 0;
 		if (in_bitfield) {
@@ -197,8 +199,9 @@ static void find_holes(struct cp_pahole_layout *L)
 			if (bit_end > cur_bitfield_end ||
 			    unit > cur_bitfield_size) {
 				cur_bitfield_size = unit;
-				cur_bitfield_end = (int64_t)pos->byte_offset * 8 +
-						   cur_bitfield_size;
+				cur_bitfield_end =
+					(int64_t)pos->byte_offset * 8 +
+					cur_bitfield_size;
 				if (bit_end > cur_bitfield_end)
 					cur_bitfield_end += cur_bitfield_size;
 			}
@@ -255,7 +258,8 @@ void cp_pahole_layout_free(struct cp_pahole_layout *L)
 }
 
 /* Computes what pahole's loader and hole finder know about struct id. */
-bool cp_pahole_layout(struct cp_pahole *p, uint32_t id, struct cp_pahole_layout *L)
+bool cp_pahole_layout(struct cp_pahole *p, uint32_t id,
+		      struct cp_pahole_layout *L)
 {
 	const struct btf_type *t = cp_pahole_type(p, id);
 	memset(L, 0, sizeof(*L));

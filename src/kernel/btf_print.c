@@ -8,8 +8,8 @@
  *
  *  - columns: the type is padded to 26 characters less 8 per nesting
  *    level, the comment starts 49 characters after the type (47 for
- *    unions), "/\* offset size *\/" with offsets absolute from the
- *    outermost struct, "/\* offset:bit size *\/" for bitfields;
+ *    unions) and holds "offset size" with offsets absolute from the
+ *    outermost struct, or "offset:bit size" for bitfields;
  *  - a bitfield's offset is its storage unit, aligned to its type's size;
  *  - holes and bit holes after the member they follow, "Force alignment"
  *    for a bitfield that skips to a new unit, "last struct has N bytes of
@@ -23,8 +23,10 @@
  *    than const with a trailing space, as pahole's BTF loader does.
  *
  * Guest BTF may loop (a typedef of itself, a struct containing itself):
- * every recursion is depth-bounded and natural alignments are memoised,
- * so a forged blob costs linear time and prints an error marker.
+ * every recursion is depth-bounded, a struct already being printed is not
+ * entered again, natural alignments are memoised and one call prints at
+ * most MAX_MEMBERS_PRINTED members, so a forged blob prints an error
+ * marker in bounded time instead of k^depth lines.
  *
  * Not for: lookups (btf_field.c); the pahole model it formats is in
  * btf_layout.c and btf_ctype.c.
@@ -60,22 +62,6 @@ struct printer {
 	uint32_t budget;	/* members left to print */
 };
 
-/* Enters a struct or union body; false (with a marker printed) for a
- * nesting too deep, a type inside itself, or the output budget spent. */
-static bool enter(struct printer *p, uint32_t id, int nest, const char *kind)
-{
-	const char *why = nest > MAX_NEST ? "too deep" :
-			  p->open[id]	  ? "contains itself" :
-			  !p->budget	  ? "output limit" :
-					    NULL;
-	if (why) {
-		pf(p, "%s <ERROR: %s>", kind, why);
-		return false;
-	}
-	p->open[id] = 1;
-	return true;
-}
-
 struct conf {
 	int indent;
 	int type_spacing;
@@ -101,6 +87,22 @@ static int pf(struct printer *p, const char *fmt, ...)
 	if (n > 0)
 		p->written += (uint64_t)n;
 	return n > 0 ? n : 0;
+}
+
+/* Enters a struct or union body; false (with a marker printed) for a
+ * nesting too deep, a type inside itself, or the output budget spent. */
+static bool enter(struct printer *p, uint32_t id, int nest, const char *kind)
+{
+	const char *why = nest > MAX_NEST ? "too deep" :
+			  p->open[id]	  ? "contains itself" :
+			  !p->budget	  ? "output limit" :
+					    NULL;
+	if (why) {
+		pf(p, "%s <ERROR: %s>", kind, why);
+		return false;
+	}
+	p->open[id] = 1;
+	return true;
 }
 
 static void print_class(struct printer *p, const struct conf *conf,
@@ -214,11 +216,13 @@ static void print_type(struct printer *p, const struct conf *conf,
 			/* A pointer to an anonymous struct prints the
 			 * struct inline, named "* name", offsets relative. */
 			target = cp_pahole_type(&p->m, t->type);
-			if (!target || cp_pahole_name(&p->m, target->name_off) ||
+			if (!target ||
+			    cp_pahole_name(&p->m, target->name_off) ||
 			    !(btf_is_composite(target) ||
 			      btf_is_any_enum(target)))
 				goto plain;
-			if (snprintf(ptr_name, sizeof(ptr_name), "* %s", name) < 0)
+			if (snprintf(ptr_name, sizeof(ptr_name), "* %s", name) <
+			    0)
 				ptr_name[0] = '\0';
 			name = ptr_name;
 			t_conf.suffix = name;
@@ -228,8 +232,9 @@ static void print_type(struct printer *p, const struct conf *conf,
 			id = t->type;
 			continue;
 		case BTF_KIND_FUNC_PROTO:
-			cp_pahole_ftype_name(&p->m, id, name, false, t_conf.type_spacing, tn,
-				   sizeof(tn), nest);
+			cp_pahole_ftype_name(&p->m, id, name, false,
+					     t_conf.type_spacing, tn,
+					     sizeof(tn), nest);
 			pf(p, "%s", tn);
 			return;
 		case BTF_KIND_CONST:
@@ -284,7 +289,8 @@ plain:
 static void cacheline_boundary(struct printer *p, const struct conf *conf,
 			       uint64_t offset)
 {
-	uint64_t line = offset / CP_PAHOLE_CACHELINE, pos = offset % CP_PAHOLE_CACHELINE;
+	uint64_t line = offset / CP_PAHOLE_CACHELINE,
+		 pos = offset % CP_PAHOLE_CACHELINE;
 	int indent = conf->indent > MAX_NEST ? MAX_NEST : conf->indent;
 	if (line <= p->cacheline)
 		return;
@@ -302,7 +308,8 @@ static void cacheline_boundary(struct printer *p, const struct conf *conf,
 
 /* pahole's class_member__fprintf: one member line, without newline. */
 static void print_member(struct printer *p, const struct conf *conf,
-			 const struct cp_pahole_member *m, bool union_member, int nest)
+			 const struct cp_pahole_member *m, bool union_member,
+			 int nest)
 {
 	struct conf s = *conf;
 	uint64_t offset = m->byte_offset;
@@ -329,15 +336,18 @@ static void print_member(struct printer *p, const struct conf *conf,
 	if (m->bitfield_size)
 		pf(p, ":%" PRIu32, m->bitfield_size);
 	if (m->alignment)
-		align_printed = pf(p, " __attribute__((__aligned__(%" PRIu64 ")))",
+		align_printed = pf(p,
+				   " __attribute__((__aligned__(%" PRIu64 ")))",
 				   m->alignment);
 	pf(p, ";");
 	if (inline_type) {
-		int slen = align_printed + (m->name ? (int)strlen(m->name) : -1);
+		int slen =
+			align_printed + (m->name ? (int)strlen(m->name) : -1);
 		struct cp_pahole_layout L;
 		if (btf_is_struct(t) && cp_pahole_layout(&p->m, m->type, &L)) {
 			if (L.packed)
-				slen += (int)sizeof("__attribute__((__packed__))");
+				slen += (int)sizeof(
+					"__attribute__((__packed__))");
 			cp_pahole_layout_free(&L);
 		}
 		/* Negative means left-justified in printf: pahole relies
@@ -384,6 +394,7 @@ static void print_union(struct printer *p, const struct conf *conf,
 		p->cacheline = initial;
 	}
 	cp_pahole_layout_free(&L);
+	p->open[id] = 0;
 	pf(p, "%.*s}%s%s", indent, tabs, conf->suffix ? " " : "",
 		conf->suffix ? conf->suffix : "");
 }
@@ -415,10 +426,11 @@ static void newline_once(struct printer *p, int *newline)
 static void print_stats(struct printer *p, const struct conf *c,
 			const struct cp_pahole_layout *L, const struct sums *s)
 {
-	pf(p, "\n%.*s/* size: %" PRIu64 ", cachelines: %" PRIu64
-			", members: %u */\n",
-		c->indent, tabs, L->size, (L->size + CP_PAHOLE_CACHELINE - 1) / CP_PAHOLE_CACHELINE,
-		L->n);
+	pf(p,
+	   "\n%.*s/* size: %" PRIu64 ", cachelines: %" PRIu64
+	   ", members: %u */\n",
+	   c->indent, tabs, L->size,
+	   (L->size + CP_PAHOLE_CACHELINE - 1) / CP_PAHOLE_CACHELINE, L->n);
 	if (s->holes || s->bit_holes) {
 		if (s->bytes) {
 			pf(p, "%.*s/* sum members: %" PRIu64, c->indent,
@@ -467,18 +479,21 @@ static void print_stats(struct printer *p, const struct conf *c,
 				 s->bit_holes) -
 		       L->padding * 8 - L->bit_padding;
 	if (diff && L->n)
-		pf(p, "\n%.*s/* BRAIN FART ALERT! %" PRIu64
-				" bytes != %" PRIu64 " (member bytes) + %" PRIu64
-				" (member bits) + %" PRIu64 " (byte holes) + %" PRIu64
-				" (bit holes), diff = %" PRId64 " bits */\n",
-			c->indent, tabs, L->size, s->bytes, s->bits, s->holes,
-			s->bit_holes, diff);
+		pf(p,
+		   "\n%.*s/* BRAIN FART ALERT! %" PRIu64 " bytes != %" PRIu64
+		   " (member bytes) + %" PRIu64 " (member bits) + %" PRIu64
+		   " (byte holes) + %" PRIu64 " (bit holes), diff = %" PRId64
+		   " bits */\n",
+		   c->indent, tabs, L->size, s->bytes, s->bits, s->holes,
+		   s->bit_holes, diff);
 }
 
 /* The ":N" lines pahole prints between bitfields (see __class__fprintf). */
 static void bitfield_markers(struct printer *p, const struct conf *c,
-			     const struct cp_pahole_member *last, uint64_t last_size,
-			     const struct cp_pahole_member *pos, int *newline, int nest)
+			     const struct cp_pahole_member *last,
+			     uint64_t last_size,
+			     const struct cp_pahole_member *pos, int *newline,
+			     int nest)
 {
 	if (!last || !last_size)
 		return;
@@ -549,7 +564,7 @@ static void print_class(struct printer *p, const struct conf *conf,
 			c.indent, tabs, L.pre_hole, L.pre_hole != 1 ? "s" : "");
 		s.holes += (uint64_t)L.pre_hole;
 	}
-	for (uint16_t i = 0; i < L.n; i++) {
+	for (uint16_t i = 0; i < L.n && p->budget; i++, p->budget--) {
 		const struct cp_pahole_member *pos = &L.m[i];
 		if (pos->alignment) {
 			int64_t h = last ? last->hole : L.pre_hole;
@@ -573,9 +588,10 @@ static void print_class(struct printer *p, const struct conf *conf,
 			s.nr_paddings++;
 			s.sum_paddings += (uint64_t)padding;
 			newline_once(p, &newline);
-			pf(p, "\n%.*s/* XXX last struct has %" PRId64
-					" byte%s of padding */",
-				c.indent, tabs, padding, padding != 1 ? "s" : "");
+			pf(p,
+			   "\n%.*s/* XXX last struct has %" PRId64
+			   " byte%s of padding */",
+			   c.indent, tabs, padding, padding != 1 ? "s" : "");
 		}
 		if (pos->bit_hole) {
 			newline_once(p, &newline);
@@ -615,6 +631,7 @@ static void print_class(struct printer *p, const struct conf *conf,
 		pf(p, " __attribute__((__aligned__(%" PRIu64 ")))",
 			L.alignment);
 	cp_pahole_layout_free(&L);
+	p->open[id] = 0;
 }
 
 struct cp_error *cp_btf_print_type(FILE *out, const struct btf *btf,
@@ -626,10 +643,15 @@ struct cp_error *cp_btf_print_type(FILE *out, const struct btf *btf,
 				       "BTF: type %" PRIu32
 				       " is not a struct or union",
 				       id);
-	struct printer p = { .out = out };
+	struct printer p = { .out = out, .budget = MAX_MEMBERS_PRINTED };
 	struct cp_error *err = cp_pahole_init(&p.m, btf);
 	if (err)
 		return err;
+	p.open = calloc(p.m.ntypes, 1);
+	if (!p.open) {
+		cp_pahole_deinit(&p.m);
+		return &cp_enomem;
+	}
 	struct conf c = {
 		.type_spacing = TYPE_SPACING,
 		.name_spacing = btf_is_union(t) ? NAME_SPACING - 2 :
@@ -641,6 +663,7 @@ struct cp_error *cp_btf_print_type(FILE *out, const struct btf *btf,
 	else
 		print_class(&p, &c, id, 0);
 	fputs(";\n", out);
+	free(p.open);
 	cp_pahole_deinit(&p.m);
 	if (ferror(out))
 		return cp_error_os(errno, "BTF: writing type %" PRIu32, id);

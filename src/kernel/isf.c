@@ -319,7 +319,8 @@ struct cp_error *cp_isf_import_system_map(const char *map_path,
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len;
-	struct cp_error *err = cp_isf_read_file(map_path, MAX_MAP_FILE, &text, &len);
+	struct cp_error *err =
+		cp_isf_read_file(map_path, MAX_MAP_FILE, &text, &len);
 	if (err)
 		return err;
 	struct cp_isf_symbols parsed;

@@ -231,7 +231,8 @@ static bool make_names(struct exporter *x)
 			r = asprintf(&key, "%s#%" PRIu32, n, id);
 		else
 			r = asprintf(&key, "%s", n);
-		for (unsigned k = 1; r >= 0 && cp_isf_map_get(&used, key); k++) {
+		for (unsigned k = 1; r >= 0 && cp_isf_map_get(&used, key);
+		     k++) {
 			char *again;
 			r = asprintf(&again, "%s_%u", key, k);
 			free(key);
@@ -265,7 +266,8 @@ static bool pick_best(struct exporter *x)
 		if (!m || !*n)
 			continue;
 		uint32_t *cur = cp_isf_map_get(m, n);
-		if (cur && btf_vlen(btf__type_by_id(x->btf, *cur)) >= btf_vlen(t))
+		if (cur &&
+		    btf_vlen(btf__type_by_id(x->btf, *cur)) >= btf_vlen(t))
 			continue;
 		if (!cp_isf_map_put(m, n, id))
 			return false;
@@ -389,10 +391,12 @@ static void put_base_types(struct exporter *x)
 		claim(x, n, false);
 		fputs(",\n", x->f);
 		put_str(x, n);
-		fprintf(x->f, ":{\"size\":%" PRIu32 ",\"signed\":%s,\"kind\":\"%s\","
-			      "\"endian\":\"little\"}",
+		fprintf(x->f,
+			":{\"size\":%" PRIu32 ",\"signed\":%s,\"kind\":\"%s\","
+			"\"endian\":\"little\"}",
 			t->size,
-			btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED) ?
+			btf_is_int(t) &&
+					(btf_int_encoding(t) & BTF_INT_SIGNED) ?
 				"true" :
 				"false",
 			base_kind(t, n));
@@ -457,7 +461,8 @@ static void put_user_types(struct exporter *x)
 		fputs(first ? "\n" : ",\n", x->f);
 		first = false;
 		put_str(x, type_key(x, id));
-		fprintf(x->f, ":{\"kind\":\"%s\",\"size\":%" PRIu32 ",\"fields\":{",
+		fprintf(x->f,
+			":{\"kind\":\"%s\",\"size\":%" PRIu32 ",\"fields\":{",
 			btf_is_union(t) ? "union" : "struct", t->size);
 		keys_reset(x);
 		for (uint16_t i = 0; i < btf_vlen(t); i++)
@@ -508,8 +513,9 @@ static void put_enums(struct exporter *x)
 		keys_reset(x);
 		bool firstc = true;
 		for (uint16_t i = 0; i < btf_vlen(t); i++) {
-			uint32_t off = btf_is_enum(t) ? btf_enum(t)[i].name_off :
-							btf_enum64(t)[i].name_off;
+			uint32_t off = btf_is_enum(t) ?
+					       btf_enum(t)[i].name_off :
+					       btf_enum64(t)[i].name_off;
 			const char *key = claim(x, btf_name(x, off), false);
 			if (!key || !*key)
 				continue;
@@ -519,13 +525,16 @@ static void put_enums(struct exporter *x)
 			if (btf_is_enum(t) && sgn)
 				fprintf(x->f, ":%" PRId32, btf_enum(t)[i].val);
 			else if (btf_is_enum(t))
-				fprintf(x->f, ":%" PRIu32, (uint32_t)btf_enum(t)[i].val);
+				fprintf(x->f, ":%" PRIu32,
+					(uint32_t)btf_enum(t)[i].val);
 			else if (sgn)
 				fprintf(x->f, ":%" PRId64,
-					(int64_t)btf_enum64_value(&btf_enum64(t)[i]));
+					(int64_t)btf_enum64_value(
+						&btf_enum64(t)[i]));
 			else
 				fprintf(x->f, ":%" PRIu64,
-					(uint64_t)btf_enum64_value(&btf_enum64(t)[i]));
+					(uint64_t)btf_enum64_value(
+						&btf_enum64(t)[i]));
 		}
 		fputs("}}", x->f);
 	}
@@ -626,9 +635,10 @@ static void put_symbols(struct exporter *x, const struct cp_isf_symbol *syms,
 				x->nomem = true;
 				break;
 			}
-			fprintf(x->f, ",\"type\":{\"kind\":\"array\",\"count\":%zu,"
-				      "\"subtype\":{\"kind\":\"base\",\"name\":"
-				      "\"char\"}},\"constant_data\":\"%s\"",
+			fprintf(x->f,
+				",\"type\":{\"kind\":\"array\",\"count\":%zu,"
+				"\"subtype\":{\"kind\":\"base\",\"name\":"
+				"\"char\"}},\"constant_data\":\"%s\"",
 				len, b64);
 		} else {
 			put_symbol_type(x, syms[i].name);

@@ -41,7 +41,8 @@ static void exercise(const struct btf *btf)
 	uint64_t s;
 	cp_error_destroy(cp_btf_index_new(btf, &ix));
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		cp_error_destroy(cp_btf_field(btf, paths[i][0], paths[i][1], &f));
+		cp_error_destroy(
+			cp_btf_field(btf, paths[i][0], paths[i][1], &f));
 		if (ix)
 			cp_error_destroy(cp_btf_index_field(ix, paths[i][0],
 							    paths[i][1], &f));

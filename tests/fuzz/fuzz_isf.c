@@ -43,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (uint32_t id = 1; id < n && printed < 32; id++) {
 			const struct btf_type *t = btf__type_by_id(btf, id);
 			if (t && btf_is_composite(t)) {
-				cp_error_destroy(cp_btf_print_type(sink(), btf, id));
+				cp_error_destroy(
+					cp_btf_print_type(sink(), btf, id));
 				printed++;
 			}
 		}

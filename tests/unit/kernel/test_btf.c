@@ -233,9 +233,26 @@ static void test_type_loops_are_bounded(void **state)
 	struct cp_btf_field f;
 	assert_ok(cp_btf_field(b, "loopy", "x", &f));
 	assert_error(cp_btf_field(b, "loopy", "x.y", &f), CP_ERR_NOT_FOUND);
-	FILE *null = fopen("/dev/null", "w");
-	assert_ok(cp_btf_print_struct(null, b, "loopy"));
-	fclose(null);
+	/* an anonymous struct holding itself twice: a cycle, and 2^depth
+	 * paths for a walker that follows anonymous members */
+	int self = btf__add_struct(b, NULL, 16);
+	assert_true(self > 0);
+	assert_int_equal(btf__add_field(b, NULL, self, 0, 0), 0);
+	assert_int_equal(btf__add_field(b, NULL, self, 64, 0), 0);
+	int outer = btf__add_struct(b, "selfish", 16);
+	assert_true(outer > 0);
+	assert_int_equal(btf__add_field(b, NULL, self, 0, 0), 0);
+	assert_error(cp_btf_field(b, "selfish", "missing", &f),
+		     CP_ERR_NOT_FOUND);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_ok(cp_btf_print_struct(out, b, "loopy"));
+	assert_ok(cp_btf_print_struct(out, b, "selfish"));
+	fclose(out);
+	assert_non_null(strstr(text, "<ERROR: contains itself>"));
+	assert_true(len < 100000);
+	free(text);
 	btf__free(b);
 }
 
@@ -352,6 +369,46 @@ static void test_print_like_pahole(void **state)
 	assert_error(cp_btf_print_struct(null, b, "nothing"), CP_ERR_NOT_FOUND);
 	assert_error(cp_btf_print_type(null, b, 1), CP_ERR_USAGE);
 	fclose(null);
+	btf__free(b);
+}
+
+/* pahole's BTF quirks: int a[2][3] reads "a[3][2]", a flexible array
+ * at the end "[]", a const-pointer "const T  *" (dwarves 1.24 output). */
+static void test_print_quirks(void **state)
+{
+	(void)state;
+	struct btf *b = btf__new_empty();
+	int i = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int c = btf__add_int(b, "char", 1, BTF_INT_SIGNED);
+	/* pahole takes the pointer size from "long": without it, 0 */
+	assert_true(btf__add_int(b, "long unsigned int", 8, 0) > 0);
+	int inner = btf__add_array(b, i, i, 3);
+	int outer = btf__add_array(b, i, inner, 2);
+	int cc = btf__add_const(b, c);
+	int ccp = btf__add_ptr(b, cc);
+	int flex = btf__add_array(b, i, c, 0);
+	assert_true(btf__add_struct(b, "quirks", 40) > 0);
+	assert_int_equal(btf__add_field(b, "a", outer, 0, 0), 0);
+	assert_int_equal(btf__add_field(b, "name", ccp, 192, 0), 0);
+	assert_int_equal(btf__add_field(b, "len", i, 256, 0), 0);
+	assert_int_equal(btf__add_field(b, "data", flex, 288, 0), 0);
+	char *t = print(b, "quirks");
+	assert_string_equal(
+		t, "struct quirks {\n"
+		   "\tint                        a[3][2];              /*     0"
+		   "    24 */\n"
+		   "\tconst char  *              name;                 /*    24"
+		   "     8 */\n"
+		   "\tint                        len;                  /*    32"
+		   "     4 */\n"
+		   "\tchar                       data[];               /*    36"
+		   "     0 */\n"
+		   "\n"
+		   "\t/* size: 40, cachelines: 1, members: 4 */\n"
+		   "\t/* padding: 4 */\n"
+		   "\t/* last cacheline: 40 bytes */\n"
+		   "};\n");
+	free(t);
 	btf__free(b);
 }
 
@@ -674,9 +731,25 @@ static void test_carve_lab_guest(void **state)
 	assert_int_equal(a, c);
 	assert_memory_equal(ra, rc, a);
 	print_message("  carved %u bytes, %u types at 0x%llx in %.1f ms, "
-		      "%llu MiB scanned\n",
+		      "%llu bytes scanned, %u candidates\n",
 		      info.size, info.ntypes, (unsigned long long)info.paddr,
-		      info.ms, (unsigned long long)(info.scanned >> 20));
+		      info.ms, (unsigned long long)info.scanned,
+		      info.candidates);
+	/* for btf_lab_check, which compares them with pahole's */
+	static const char *const fields[][2] = {
+		{ "task_struct", "comm" },	{ "task_struct", "pid" },
+		{ "task_struct", "tasks" },	{ "mm_struct", "pgd" },
+		{ "list_head", "next" },	{ "sock_common", "skc_dport" },
+		{ "task_struct", "__state" }, { "mm_struct", "mm_mt" },
+		{ "sock_common", "skc_daddr" },
+	};
+	for (size_t i = 0; i < CP_ARRAY_SIZE(fields); i++) {
+		struct cp_btf_field f;
+		assert_ok(cp_btf_field(carved, fields[i][0], fields[i][1], &f));
+		print_message("  field %s.%s %llu %llu\n", fields[i][0],
+			      fields[i][1], (unsigned long long)f.offset,
+			      (unsigned long long)f.size);
+	}
 	btf__free(carved);
 	btf__free(ref);
 	cp_mem_close(mem);
@@ -692,6 +765,7 @@ int main(void)
 		cmocka_unit_test(test_index_agrees),
 		cmocka_unit_test(test_type_loops_are_bounded),
 		cmocka_unit_test(test_print_like_pahole),
+		cmocka_unit_test(test_print_quirks),
 		cmocka_unit_test(test_carve_past_decoys),
 		cmocka_unit_test(test_carve_alternatives_and_copies),
 		cmocka_unit_test(test_carve_nothing),

@@ -163,18 +163,28 @@ static void test_round_trip(void **state)
 {
 	(void)state;
 	static const char *const paths[][2] = {
-		{ "task_struct", "comm" },	 { "task_struct", "pid" },
-		{ "task_struct", "tasks" },	 { "task_struct", "__state" },
-		{ "task_struct", "se.vruntime" }, { "task_struct", "in_execve" },
-		{ "task_struct", "in_iowait" },	 { "task_struct", "frozen" },
+		{ "task_struct", "comm" },
+		{ "task_struct", "pid" },
+		{ "task_struct", "tasks" },
+		{ "task_struct", "__state" },
+		{ "task_struct", "se.vruntime" },
+		{ "task_struct", "in_execve" },
+		{ "task_struct", "in_iowait" },
+		{ "task_struct", "frozen" },
 		{ "task_struct", "pid_links[2].next" },
 		{ "task_struct", "usage.counter" },
-		{ "task_struct", "mm" },	 { "task_struct", "mt" },
-		{ "task_struct", "fn" },	 { "task_struct", "d.b" },
-		{ "task_struct", "last" },	 { "mm_struct", "pgd" },
-		{ "mm_struct", "mm_mt" },	 { "mm_struct", "mm_mt.ma_root" },
-		{ "list_head", "next" },	 { "list_head", "prev" },
-		{ "sock_common", "skc_dport" }, { "sock_common", "skc_daddr" },
+		{ "task_struct", "mm" },
+		{ "task_struct", "mt" },
+		{ "task_struct", "fn" },
+		{ "task_struct", "d.b" },
+		{ "task_struct", "last" },
+		{ "mm_struct", "pgd" },
+		{ "mm_struct", "mm_mt" },
+		{ "mm_struct", "mm_mt.ma_root" },
+		{ "list_head", "next" },
+		{ "list_head", "prev" },
+		{ "sock_common", "skc_dport" },
+		{ "sock_common", "skc_daddr" },
 		{ "sock_common", "skc_rcv_saddr" },
 	};
 	struct btf *b = fixture_btf();
@@ -265,7 +275,8 @@ static void test_export_validates(void **state)
 	free(text);
 	btf__free(b);
 	if (status == 77) {
-		print_message("  (skipped: no ISF schema or python3-jsonschema)\n");
+		print_message(
+			"  (skipped: no ISF schema or python3-jsonschema)\n");
 		skip();
 	}
 	assert_int_equal(status, 0);
@@ -414,8 +425,9 @@ static void test_import_refuses(void **state)
 			    "\"size\":8,\"fields\":{\"x\":{\"type\":{\"kind\":"
 			    "\"weird\"},\"offset\":0}}}}" TAIL,
 		       "unknown type kind");
-	expect_refused(HEAD "\"user_types\":{},\"enums\":{\"e\":{\"size\":3,"
-			    "\"base\":\"int\",\"constants\":{}}},\"symbols\":{}}",
+	expect_refused(HEAD
+		       "\"user_types\":{},\"enums\":{\"e\":{\"size\":3,"
+		       "\"base\":\"int\",\"constants\":{}}},\"symbols\":{}}",
 		       "size is not");
 	expect_refused(HEAD "\"user_types\":{},\"enums\":{},\"symbols\":{\"s\":"
 			    "{\"address\":\"x\"}}}",
@@ -437,6 +449,52 @@ static void test_import_refuses(void **state)
 		strcat(deep, "}");
 	strcat(deep, ",\"offset\":0}}}}" TAIL);
 	expect_refused(deep, "nested too deeply");
+}
+
+/* Huge: more members than BTF holds, offsets past its encodings. */
+static void test_import_refuses_huge(void **state)
+{
+	(void)state;
+	size_t cap = 8 << 20, len = 0;
+	char *json = malloc(cap);
+	assert_non_null(json);
+	len += (size_t)snprintf(json, cap,
+				HEAD "\"user_types\":{\"big\":{\"kind\":"
+				     "\"struct\",\"size\":400000,\"fields\":{");
+	for (int i = 0; i < 70000; i++)
+		len += (size_t)snprintf(json + len, cap - len,
+					"%s\"f%d\":{\"type\":{\"kind\":\"base\","
+					"\"name\":\"int\"},\"offset\":%d}",
+					i ? "," : "", i, 4 * i);
+	snprintf(json + len, cap - len, "}}}" TAIL);
+	expect_refused(json, "65535");
+	free(json);
+	expect_refused(HEAD "\"user_types\":{\"s\":{\"kind\":\"struct\","
+			    "\"size\":8,\"fields\":{\"x\":{\"type\":{\"kind\":"
+			    "\"bitfield\",\"bit_position\":0,\"bit_length\":1,"
+			    "\"type\":{\"kind\":\"base\",\"name\":\"int\"}},"
+			    "\"offset\":4194304}}}}" TAIL,
+		       "2 MiB");
+	expect_refused(HEAD "\"user_types\":{\"s\":{\"kind\":\"struct\","
+			    "\"size\":8,\"fields\":{\"x\":{\"type\":{\"kind\":"
+			    "\"base\",\"name\":\"int\"},\"offset\":"
+			    "4294967296}}}}" TAIL,
+		       "512 MiB");
+	/* a 4G-element array is representable and must not overflow */
+	struct btf *b;
+	static const char big_array[] =
+		HEAD "\"user_types\":{\"s\":{\"kind\":\"struct\",\"size\":8,"
+		     "\"fields\":{\"a\":{\"type\":{\"kind\":\"array\",\"count\":"
+		     "4294967295,\"subtype\":{\"kind\":\"base\",\"name\":"
+		     "\"int\"}},\"offset\":0}}}}" TAIL;
+	assert_ok(cp_isf_import_buffer(big_array, sizeof(big_array) - 1, &b,
+				       NULL));
+	struct cp_btf_field f;
+	assert_ok(cp_btf_field(b, "s", "a", &f));
+	assert_int_equal(f.count, 4294967295u);
+	assert_ok(cp_btf_field(b, "s", "a[7]", &f));
+	assert_int_equal(f.offset, 28);
+	btf__free(b);
 }
 
 static void test_system_map(void **state)
@@ -526,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_export_validates),
 		cmocka_unit_test(test_import_dwarf2json_style),
 		cmocka_unit_test(test_import_refuses),
+		cmocka_unit_test(test_import_refuses_huge),
 		cmocka_unit_test(test_system_map),
 		cmocka_unit_test(test_system_map_and_btf_files),
 		cmocka_unit_test(test_base64),
