@@ -72,7 +72,7 @@ static int find_in_window(void *arg, uint64_t paddr, const uint8_t *buf,
 	struct banner_state *st = arg;
 	const uint8_t *p = buf, *end = buf + len;
 	const size_t plen = sizeof(prefix) - 1;
-	while ((p = memmem(p, (size_t)(end - p), prefix, plen))) {
+	while ((p = cp_find(p, (size_t)(end - p), prefix, plen))) {
 		size_t n = banner_extent((const char *)p, (size_t)(end - p),
 					 st->release);
 		if (n) {

@@ -159,7 +159,7 @@ static int find_in_window(void *arg, uint64_t paddr, const uint8_t *buf,
 		return 0;
 	}
 	const uint8_t *p = buf, *end = buf + len;
-	while ((p = memmem(p, (size_t)(end - p), key, klen))) {
+	while ((p = cp_find(p, (size_t)(end - p), key, klen))) {
 		if (check_candidate(st, paddr + (uint64_t)(p - buf), p,
 				    (size_t)(end - p)))
 			return 1;

@@ -9,12 +9,28 @@
  * error, not a silent skip.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "mem/mem.h"
 #include "mem/scan.h"
 #include "util/error.h"
 
 #define SCAN_WINDOW (1u << 20)
+
+const uint8_t *cp_find(const uint8_t *hay, size_t n, const void *needle,
+		       size_t len)
+{
+	const uint8_t *nd = needle, *p = hay, *end = hay + n;
+	if (len == 0 || n < len)
+		return NULL;
+	while ((size_t)(end - p) >= len &&
+	       (p = memchr(p, nd[0], (size_t)(end - p) - len + 1))) {
+		if (memcmp(p + 1, nd + 1, len - 1) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
 
 uint64_t cp_mem_bytes_below(const struct cp_mem *mem, uint64_t paddr)
 {
