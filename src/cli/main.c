@@ -22,6 +22,8 @@ const struct cp_cli_command cp_cli_commands[] = {
 	  cp_cli_types },
 	{ "profile", "SOURCE --isf OUT.json",
 	  "write the kernel profile as a Volatility 3 ISF", cp_cli_profile },
+	{ "sql", "SOURCE \"SELECT ...\"|.tables",
+	  "SQL over every view (SQLite virtual tables, joins)", cp_cli_sql },
 	{ NULL, NULL, NULL, NULL },
 };
 
