@@ -178,6 +178,12 @@ uint64_t cp_profile_banner_paddr(const struct cp_profile *profile);
 /* NULL when the guest had no VMCOREINFO. */
 const struct cp_vmcoreinfo *
 cp_profile_vmcoreinfo(const struct cp_profile *profile);
+/*
+ * The memory source the profile reads (as given to discovery; not owned by
+ * the profile). Views use it to read a process's user memory through that
+ * process's own page tables (arch/x86_64.h cp_vas_create).
+ */
+struct cp_mem *cp_profile_mem(const struct cp_profile *profile);
 size_t cp_profile_step_count(const struct cp_profile *profile);
 const struct cp_discovery_step *cp_profile_step(const struct cp_profile *profile,
 						size_t i);
@@ -294,6 +300,22 @@ struct cp_error *cp_profile_export_isf(const struct cp_profile *profile,
 				       const char *path);
 
 /* ------------------------------------------------ kernel virtual memory */
+
+/* What reading the guest has cost since the profile was made. */
+struct cp_read_stats {
+	uint64_t bytes_read;	/* from the memory source, all readers */
+	uint64_t pages_touched;	/* kernel pages read through page tables */
+	uint64_t translations;	/* kernel virtual pages translated */
+	uint64_t walks;		/* page-table walks (translation misses) */
+};
+
+void cp_profile_read_stats(const struct cp_profile *profile,
+			   struct cp_read_stats *ret);
+/*
+ * Starts a new sweep: cached translations and page-table pages are
+ * dropped (the guest has moved on) and the counters restart.
+ */
+void cp_profile_new_sweep(struct cp_profile *profile);
 
 /* Reads kernel virtual memory through the kernel's own page tables. */
 struct cp_error *cp_kread(struct cp_profile *profile, uint64_t va, void *buf,

@@ -52,6 +52,7 @@ int cp_cli_ksyms(int argc, char **argv);
 int cp_cli_types(int argc, char **argv);
 int cp_cli_profile(int argc, char **argv);
 int cp_cli_sql(int argc, char **argv);
+int cp_cli_sweep(int argc, char **argv);
 
 extern const struct cp_cli_command cp_cli_commands[];
 

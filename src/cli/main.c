@@ -24,6 +24,8 @@ const struct cp_cli_command cp_cli_commands[] = {
 	  "write the kernel profile as a Volatility 3 ISF", cp_cli_profile },
 	{ "sql", "SOURCE \"SELECT ...\"|.tables",
 	  "SQL over every view (SQLite virtual tables, joins)", cp_cli_sql },
+	{ "sweep", "SOURCE [--count N] [--interval MS]",
+	  "every view at one instant: rows, time, pages touched", cp_cli_sweep },
 	{ NULL, NULL, NULL, NULL },
 };
 

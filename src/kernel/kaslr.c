@@ -253,3 +253,26 @@ struct cp_error *cp_ktranslate(struct cp_profile *p, uint64_t va,
 		*pa = t.paddr;
 	return err;
 }
+
+void cp_profile_read_stats(const struct cp_profile *p,
+			   struct cp_read_stats *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->bytes_read = cp_mem_bytes_read(p->mem) - p->bytes_read_base;
+	if (p->kvas) {
+		struct cp_vas_stats s;
+		cp_vas_get_stats(p->kvas, &s);
+		ret->pages_touched = s.pages_touched;
+		ret->translations = s.translations;
+		ret->walks = s.tlb_misses;
+	}
+}
+
+void cp_profile_new_sweep(struct cp_profile *p)
+{
+	if (p->kvas) {
+		cp_vas_flush(p->kvas);
+		cp_vas_reset_stats(p->kvas);
+	}
+	p->bytes_read_base = cp_mem_bytes_read(p->mem);
+}

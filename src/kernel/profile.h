@@ -49,6 +49,7 @@ struct cp_profile {
 	struct cp_vas *kvas;		/* kernel address space (init_top_pgt) */
 
 	bool from_cache;
+	uint64_t bytes_read_base;	/* cp_mem_bytes_read at sweep start */
 	struct cp_discovery_step steps[CP_PROFILE_MAX_STEPS];
 	size_t nsteps;
 };

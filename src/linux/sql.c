@@ -24,125 +24,27 @@
 #include <string.h>
 
 #include "linux/sql.h"
+#include "linux/rowset.h"
 #include "linux/view.h"
 #include "util/error.h"
-#include "util/vector.h"
 
-/* One buffered cell. */
-struct cell {
-	enum { CELL_NULL, CELL_INT, CELL_TEXT } kind;
-	int64_t i;
-	char *text;
-};
-
-CP_DEFINE_VECTOR(cell_vector, struct cell)
-
-/* Rows of one scan: cells row-major, ncols a row. */
-struct rows {
-	struct cell_vector cells;
-	size_t ncols, rows;
-	bool oom;
-};
+/* -------------------------------------------------------- the module */
 
 struct vtab {
 	sqlite3_vtab base;
 	const struct cp_view *view;
 	struct cp_profile *profile;
 	int pid_col;		/* index of a column named "pid", or -1 */
-	struct rows *all;	/* the full scan, once made */
+	struct cp_rowset *all;	/* the full scan, once made */
 };
 
 struct cursor {
 	sqlite3_vtab_cursor base;
-	struct rows own;	/* a pid-filtered scan of our own */
-	const struct rows *rows;	/* own, or the table's full scan */
+	struct cp_rowset own;	/* a pid-filtered scan of our own */
+	const struct cp_rowset *rows;	/* own, or the table's full scan */
 	int64_t pid;		/* filter on a full scan; -1 for none */
 	size_t row;
 };
-
-/* ------------------------------------------------------ the row sink */
-
-static struct cell *next_cell(struct rows *c)
-{
-	struct cell *cell = cell_vector_append_entry(&c->cells);
-	if (!cell)
-		c->oom = true;
-	return cell;
-}
-
-static void sink_str(void *ctx, const char *v)
-{
-	struct cell *cell = next_cell(ctx);
-	if (!cell)
-		return;
-	if (v && !(cell->text = strdup(v)))
-		((struct rows *)ctx)->oom = true;
-	cell->kind = cell->text ? CELL_TEXT : CELL_NULL;
-}
-
-static void sink_i64(void *ctx, int64_t v)
-{
-	struct cell *cell = next_cell(ctx);
-	if (cell) {
-		cell->kind = CELL_INT;
-		cell->i = v;
-	}
-}
-
-static void sink_u64(void *ctx, uint64_t v)
-{
-	if (v <= INT64_MAX) {
-		sink_i64(ctx, (int64_t)v);
-		return;
-	}
-	char buf[24];
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	sink_str(ctx, buf);
-}
-
-static void sink_hex(void *ctx, uint64_t v)
-{
-	char buf[24];
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	sink_str(ctx, buf);
-}
-
-static void sink_bool(void *ctx, bool v)
-{
-	sink_i64(ctx, v);
-}
-
-static void sink_null(void *ctx)
-{
-	struct cell *cell = next_cell(ctx);
-	if (cell)
-		cell->kind = CELL_NULL;
-}
-
-static struct cp_error *sink_row_end(void *ctx)
-{
-	struct rows *c = ctx;
-	if (c->oom)
-		return &cp_enomem;
-	if (c->cells.size != (c->rows + 1) * c->ncols)
-		return cp_error_create(CP_ERR_USAGE,
-				       "sql: a view emitted a row of the wrong "
-				       "width");
-	c->rows++;
-	return NULL;
-}
-
-static const struct cp_sink_ops sink_ops = {
-	.str = sink_str,
-	.i64 = sink_i64,
-	.u64 = sink_u64,
-	.hex = sink_hex,
-	.boolean = sink_bool,
-	.null = sink_null,
-	.row_end = sink_row_end,
-};
-
-/* -------------------------------------------------------- the module */
 
 static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 		      sqlite3_vtab **ret, char **errmsg)
@@ -187,13 +89,11 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	return SQLITE_OK;
 }
 
-static void free_rows(struct rows *r);
-
 static int vt_disconnect(sqlite3_vtab *base)
 {
 	struct vtab *vt = (struct vtab *)base;
 	if (vt->all) {
-		free_rows(vt->all);
+		cp_rowset_deinit(vt->all);
 		free(vt->all);
 	}
 	sqlite3_free(base);
@@ -220,15 +120,6 @@ static int vt_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
 	return SQLITE_OK;
 }
 
-static void free_rows(struct rows *r)
-{
-	for (size_t i = 0; i < r->cells.size; i++)
-		free(r->cells.data[i].text);
-	cell_vector_deinit(&r->cells);
-	r->rows = 0;
-	r->oom = false;
-}
-
 static int vt_open(sqlite3_vtab *base, sqlite3_vtab_cursor **ret)
 {
 	(void)base;
@@ -236,7 +127,7 @@ static int vt_open(sqlite3_vtab *base, sqlite3_vtab_cursor **ret)
 	if (!c)
 		return SQLITE_NOMEM;
 	memset(c, 0, sizeof(*c));
-	cell_vector_init(&c->own.cells);
+	cp_rowset_init(&c->own, 0);
 	*ret = &c->base;
 	return SQLITE_OK;
 }
@@ -244,18 +135,19 @@ static int vt_open(sqlite3_vtab *base, sqlite3_vtab_cursor **ret)
 static int vt_close(sqlite3_vtab_cursor *base)
 {
 	struct cursor *c = (struct cursor *)base;
-	free_rows(&c->own);
+	cp_rowset_deinit(&c->own);
 	sqlite3_free(c);
 	return SQLITE_OK;
 }
 
 /* Runs the view into r; SQLITE_OK, or an error set on the vtab. */
-static int scan(struct vtab *vt, int64_t pid, struct rows *r)
+static int scan(struct vtab *vt, int64_t pid, struct cp_rowset *r)
 {
-	free_rows(r);
-	r->ncols = vt->view->ncols;
+	cp_rowset_deinit(r);
+	cp_rowset_init(r, vt->view->ncols);
 	struct cp_view_args args = { .pid = pid };
-	struct cp_sink sink = { &sink_ops, r };
+	struct cp_sink sink;
+	cp_rowset_sink(r, &sink);
 	struct cp_error *err = vt->view->produce(vt->profile, &args, &sink);
 	/* A partial view still answers; say so on stderr. */
 	if (err && cp_error_code(err) == CP_ERR_PARTIAL) {
@@ -265,9 +157,7 @@ static int scan(struct vtab *vt, int64_t pid, struct rows *r)
 		err = NULL;
 	}
 	/* Cells of a row cut short by an error are dropped. */
-	for (size_t i = r->rows * r->ncols; i < r->cells.size; i++)
-		free(r->cells.data[i].text);
-	r->cells.size = r->rows * r->ncols;
+	cp_rowset_trim(r);
 	if (err) {
 		sqlite3_free(vt->base.zErrMsg);
 		vt->base.zErrMsg = sqlite3_mprintf("%s: %s", vt->view->name,
@@ -282,9 +172,9 @@ static bool row_matches(const struct cursor *c, const struct vtab *vt)
 {
 	if (c->pid < 0 || vt->pid_col < 0)
 		return true;
-	const struct cell *cell =
-		&c->rows->cells.data[c->row * c->rows->ncols + (size_t)vt->pid_col];
-	return cell->kind == CELL_INT && cell->i == c->pid;
+	const struct cp_cell *cell =
+		cp_rowset_cell(c->rows, c->row, (size_t)vt->pid_col);
+	return cell->kind == CP_CELL_INT && cell->i == c->pid;
 }
 
 static void skip_to_match(struct cursor *c, const struct vtab *vt)
@@ -303,7 +193,7 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num,
 	c->row = 0;
 	c->pid = -1;
 	c->rows = &c->own;
-	free_rows(&c->own);
+	cp_rowset_deinit(&c->own);
 	if (idx_num == 1 && argc == 1) {
 		/* pid = 'x' or a negative pid matches nothing. */
 		if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER ||
@@ -313,13 +203,12 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num,
 	if (pid >= 0 && !vt->all)
 		return scan(vt, pid, &c->own);
 	if (!vt->all) {
-		struct rows *all = calloc(1, sizeof(*all));
+		struct cp_rowset *all = calloc(1, sizeof(*all));
 		if (!all)
 			return SQLITE_NOMEM;
-		cell_vector_init(&all->cells);
 		int rc = scan(vt, -1, all);
 		if (rc != SQLITE_OK) {
-			free_rows(all);
+			cp_rowset_deinit(all);
 			free(all);
 			return rc;
 		}
@@ -348,13 +237,12 @@ static int vt_eof(sqlite3_vtab_cursor *base)
 static int vt_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int i)
 {
 	struct cursor *c = (struct cursor *)base;
-	const struct cell *cell =
-		&c->rows->cells.data[c->row * c->rows->ncols + (size_t)i];
+	const struct cp_cell *cell = cp_rowset_cell(c->rows, c->row, (size_t)i);
 	switch (cell->kind) {
-	case CELL_INT:
+	case CP_CELL_INT:
 		sqlite3_result_int64(ctx, cell->i);
 		break;
-	case CELL_TEXT:
+	case CP_CELL_TEXT:
 		sqlite3_result_text(ctx, cell->text, -1, SQLITE_TRANSIENT);
 		break;
 	default:
