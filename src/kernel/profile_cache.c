@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -254,26 +255,24 @@ static char *take_str(struct reader *r)
 	return s && !memchr(s, '\0', n) ? strndup(s, n) : NULL;
 }
 
-/* Reads the whole file; NULL (a miss) if absent or unreadable. */
-static uint8_t *slurp(const char *path, size_t *size)
+/*
+ * Maps the whole file read-only; NULL (a miss) if absent or unreadable.
+ * A mapping, not a copy: the BTF inside is parsed in place, and a warm
+ * attach touches no more memory than it uses.
+ */
+static uint8_t *map_file(const char *path, size_t *size)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size < 12 || (uint64_t)st.st_size > (512u << 20))
 		return NULL;
-	uint8_t *buf = malloc((size_t)st.st_size);
-	size_t done = 0;
-	while (buf && done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-		if (n <= 0) {
-			free(buf);
-			return NULL;
-		}
-		done += (size_t)n;
-	}
-	*size = done;
-	return buf;
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			 fd, 0);
+	if (map == MAP_FAILED)
+		return NULL;
+	*size = (size_t)st.st_size;
+	return map;
 }
 
 /*
@@ -377,11 +376,13 @@ struct cp_error *cp_profile_cache_load(struct cp_profile *p, bool *hit,
 				       "KERNELOFFSET, phys_base)");
 	_cleanup_free_ char *path = cache_path(p);
 	size_t size = 0;
-	_cleanup_free_ uint8_t *buf = path ? slurp(path, &size) : NULL;
+	uint8_t *buf = path ? map_file(path, &size) : NULL;
 	if (!buf)
 		return cp_error_create(CP_ERR_NOT_FOUND, "cache: miss (%s)",
 				       path ? path : "no cache directory");
 	const char *why = parse_cache(p, buf, size, kaslr_virt);
+	/* Everything kept was copied out (libbpf copies the BTF). */
+	munmap(buf, size);
 	if (why) {
 		drop_hit(p);
 		return cp_error_create(CP_ERR_NOT_FOUND, "cache: %s: %s", path,

@@ -7,9 +7,13 @@
  */
 #include <string.h>
 
+#include "linux/netdev.h"
+#include "linux/sockets.h"
 #include "linux/view.h"
 
 const struct cp_view *const cp_views[] = {
+	&cp_view_sockstat,
+	&cp_view_ifconfig,
 	NULL,
 };
 
