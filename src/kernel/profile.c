@@ -185,6 +185,11 @@ const struct cp_vmcoreinfo *cp_profile_vmcoreinfo(const struct cp_profile *p)
 	return p->vmcoreinfo;
 }
 
+struct cp_mem *cp_profile_mem(const struct cp_profile *p)
+{
+	return p->mem;
+}
+
 size_t cp_profile_step_count(const struct cp_profile *p)
 {
 	return p->nsteps;

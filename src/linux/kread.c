@@ -211,3 +211,124 @@ struct cp_error *cp_struct_size(struct cp_profile *p, const char *type,
 {
 	return cp_type_size(p, type, ret);
 }
+
+/*
+ * XArray walk (include/linux/xarray.h): an entry whose low two bits are
+ * 10 is internal; above 4096 it is a node pointer (+2), below it a
+ * sibling, retry or zero marker. A node's slots cover 1 << shift indices
+ * each; a child's shift is its parent's minus the chunk shift, which
+ * bounds the depth (64-bit indices: at most 11 levels) so the walk ends
+ * even on a forged tree; a node budget bounds its width.
+ */
+#define XA_MAX_NODES 65536
+#define XA_MAX_SLOTS 256
+
+struct xa_walk {
+	struct cp_profile *p;
+	struct cp_field shift, offset, slots;
+	unsigned chunk_shift;
+	size_t nslots, nodes, count, max;
+	cp_xa_fn *fn;
+	void *arg;
+	struct cp_walk_stop *stop;
+	bool done;
+};
+
+static bool xa_is_node(uint64_t e)
+{
+	return (e & 3) == 2 && e > 4096;
+}
+
+static void xa_visit(struct xa_walk *w, uint64_t node, uint64_t base,
+		     int want_shift, int want_offset)
+{
+	if (w->done)
+		return;
+	if (++w->nodes > XA_MAX_NODES) {
+		cp_walk_stop_set(w->stop, "xarray: more than %d nodes",
+				 XA_MAX_NODES);
+		w->done = true;
+		return;
+	}
+	uint8_t shift, offset;
+	uint64_t slots[XA_MAX_SLOTS];
+	struct cp_error *err;
+	if ((err = cp_read_u8(w->p, node + w->shift.offset, &shift)) ||
+	    (err = cp_read_u8(w->p, node + w->offset.offset, &offset)) ||
+	    (err = cp_kread(w->p, node + w->slots.offset, slots,
+			    w->nslots * 8))) {
+		cp_walk_stop_set(w->stop, "xarray node 0x%" PRIx64 ": %s", node,
+				 cp_error_message(err));
+		cp_error_destroy(err);
+		w->done = true;
+		return;
+	}
+	if (shift % w->chunk_shift || shift >= 64 ||
+	    (want_shift >= 0 && shift != want_shift) ||
+	    (want_offset >= 0 && offset != want_offset)) {
+		cp_walk_stop_set(w->stop, "xarray node 0x%" PRIx64 ": shift %u "
+				 "offset %u, expected %d and %d", node, shift,
+				 offset, want_shift, want_offset);
+		w->done = true;
+		return;
+	}
+	for (size_t i = 0; i < w->nslots && !w->done; i++) {
+		uint64_t e = slots[i];
+		uint64_t index = base + ((uint64_t)i << shift);
+		if (!e || (e & 1))
+			continue;	/* empty, or a value entry */
+		if ((e & 3) == 2) {
+			if (xa_is_node(e) && shift > 0)
+				xa_visit(w, e - 2, index,
+					 (int)(shift - w->chunk_shift), (int)i);
+			continue;	/* siblings and markers */
+		}
+		if (!cp_kernel_ptr_ok(e))
+			continue;
+		if (w->count == w->max) {
+			cp_walk_stop_set(w->stop, "xarray: more than %zu "
+					 "entries", w->max);
+			w->done = true;
+			return;
+		}
+		w->count++;
+		if (!w->fn(w->arg, index, e))
+			w->done = true;
+	}
+}
+
+size_t cp_xa_walk(struct cp_profile *p, uint64_t head_va, size_t max,
+		  cp_xa_fn *fn, void *arg, struct cp_walk_stop *stop)
+{
+	struct xa_walk w = { .p = p, .max = max, .fn = fn, .arg = arg,
+			     .stop = stop };
+	uint64_t head;
+	struct cp_error *err;
+	if ((err = cp_field(p, "xa_node", "shift", &w.shift)) ||
+	    (err = cp_field(p, "xa_node", "offset", &w.offset)) ||
+	    (err = cp_field(p, "xa_node", "slots", &w.slots)) ||
+	    (err = cp_read_u64(p, head_va, &head))) {
+		cp_walk_stop_set(stop, "xarray at 0x%" PRIx64 ": %s", head_va,
+				 cp_error_message(err));
+		cp_error_destroy(err);
+		return 0;
+	}
+	w.nslots = w.slots.size / 8;
+	/* XA_CHUNK_SHIFT: slots are a power of two, 4 to 64 of them */
+	for (w.chunk_shift = 2; w.chunk_shift < 8; w.chunk_shift++)
+		if ((size_t)1 << w.chunk_shift == w.nslots)
+			break;
+	if (w.chunk_shift == 8 || w.nslots > XA_MAX_SLOTS) {
+		cp_walk_stop_set(stop, "xa_node has %zu slots", w.nslots);
+		return 0;
+	}
+	if (!head || (head & 1))
+		return 0;
+	if (xa_is_node(head)) {
+		xa_visit(&w, head - 2, 0, -1, -1);
+	} else if ((head & 3) == 0 && cp_kernel_ptr_ok(head) && max > 0) {
+		w.count = 1;	/* a lone entry at index 0 */
+		fn(arg, 0, head);
+	}
+	return w.count;
+}

@@ -113,4 +113,24 @@ struct cp_error *cp_fields_resolve(struct cp_profile *p,
 struct cp_error *cp_struct_size(struct cp_profile *p, const char *type,
 				uint64_t *ret);
 
+/* ------------------------------------------------- XArray / IDR walks */
+
+/*
+ * Called per present entry of an XArray (also what an IDR and a radix
+ * tree are): its index and value. Internal entries (nodes, siblings,
+ * retry/zero markers) and value entries (tagged integers) are never
+ * passed, so entry is always a kernel pointer. Return false to stop.
+ */
+typedef bool cp_xa_fn(void *arg, uint64_t index, uint64_t entry);
+
+/*
+ * Walks the XArray whose xa_head member is at head_va (for an IDR:
+ * &idr->idr_rt.xa_head) in index order. Validates each node (shift one
+ * chunk below its parent, offset equal to its slot, canonical pointers)
+ * and stops, with stop->partial and a reason, at a bad node, after max
+ * entries or after a bound on nodes. Returns the entries passed to fn.
+ */
+size_t cp_xa_walk(struct cp_profile *p, uint64_t head_va, size_t max,
+		  cp_xa_fn *fn, void *arg, struct cp_walk_stop *stop);
+
 #endif /* CP_LINUX_KREAD_H */

@@ -7,13 +7,32 @@
  */
 #include <string.h>
 
+#include "linux/bpf.h"
+#include "linux/dmesg.h"
+#include "linux/files.h"
+#include "linux/maps.h"
+#include "linux/modules.h"
+#include "linux/mounts.h"
 #include "linux/netdev.h"
 #include "linux/sockets.h"
+#include "linux/tasks.h"
 #include "linux/view.h"
 
 const struct cp_view *const cp_views[] = {
+	&cp_view_pslist,
+	&cp_view_pstree,
+	&cp_view_psaux,
+	&cp_view_threads,
+	&cp_view_envars,
+	&cp_view_maps,
+	&cp_view_lsof,
+	&cp_view_mountinfo,
 	&cp_view_sockstat,
 	&cp_view_ifconfig,
+	&cp_view_lsmod,
+	&cp_view_dmesg,
+	&cp_view_ebpf,
+	&cp_view_ebpf_maps,
 	NULL,
 };
 
