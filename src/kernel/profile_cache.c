@@ -330,9 +330,16 @@ static const char *parse_cache(struct cp_profile *p, const uint8_t *buf,
 		cp_error_destroy(err);
 		return "symbol table rejected";
 	}
-	err = cp_btf_parse_blob(btf_data, btf_size, true, &p->btf);
-	if (!err)
-		err = cp_btf_index_new(p->btf, &p->btf_index);
+	/* The CRC covers the blob, which was fully validated before it was
+	 * saved: parse it without re-running the checks (a warm attach is
+	 * a hot path), but still demand a kernel's types. */
+	p->btf = btf__new(btf_data, btf_size);
+	if (!p->btf || !cp_btf_find(p->btf, "task_struct", CP_BTF_STRUCT)) {
+		btf__free(p->btf);
+		p->btf = NULL;
+		return "types rejected";
+	}
+	err = cp_btf_index_new(p->btf, &p->btf_index);
 	if (err) {
 		cp_error_destroy(err);
 		return "types rejected";
