@@ -1,8 +1,10 @@
 /*
  * sweep.c - `cloudprobe sweep SOURCE [--count N] [--interval MS]`: take
  * every view at once, N times, and report per view the rows, time and
- * status, with the sweep's bytes read and kernel pages touched. The
- * command behind the churn test and the sweep benchmark.
+ * status, with the sweep's bytes read and kernel pages touched. After
+ * each sweep's views comes a row with view "(sweep)": its `rows` is the
+ * number of kernel pages touched, its `ms` the whole sweep. The command
+ * behind the churn test and the sweep benchmark.
  */
 #include <stdio.h>
 #include <stdlib.h>
